@@ -1,0 +1,16 @@
+package app
+
+import (
+	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/httpx"
+	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/org"
+)
+
+// registerAPI adds every domain's JSON API under /api/v1.
+func (a *App) registerAPI(r *httpx.Router) {
+	identity.API{Svc: a.Identity, Log: a.log}.Register(r)
+	org.API{Svc: a.Org, Log: a.log}.Register(r)
+	org.UnitAPI{Units: a.Units, Log: a.log, Now: a.cfg.Now}.Register(r)
+	audit.API{Log: a.Audit, Logger: a.log}.Register(r)
+}

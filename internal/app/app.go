@@ -1,0 +1,186 @@
+// Package app wires the platform together: it opens the database, builds the
+// services, serves HTTP and runs the command-line tools.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/congso/congso/internal/adminunit"
+	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/db"
+	"github.com/congso/congso/internal/httpx"
+	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/org"
+	"github.com/congso/congso/internal/web"
+)
+
+// App is a running platform: database, services and HTTP handler.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	DB       *db.DB
+	Audit    *audit.Log
+	Identity *identity.Service
+	Org      *org.Service
+	Units    *adminunit.Registry
+	Web      *web.Server
+	handler  http.Handler
+	routes   []httpx.Route
+	metrics  *metrics
+	demo     []web.DemoAccount
+	server   *http.Server
+	listener net.Listener
+}
+
+// New opens the database, applies migrations, loads the reference data and,
+// in demo mode on an empty database, the demo data.
+func New(ctx context.Context, cfg Config, stderr io.Writer) (*App, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &App{cfg: cfg, log: cfg.logger(stderr)}
+	var err error
+	if a.DB, err = db.Open(ctx, cfg.DatabaseURL, cfg.DataDir, db.Options{}); err != nil {
+		return nil, err
+	}
+	if err := a.init(ctx); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context) error {
+	n, err := a.DB.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("database migrated", "engine", a.DB.Engine(), "applied", n)
+	}
+	if a.Units, err = adminunit.Load(); err != nil {
+		return fmt.Errorf("load administrative units: %w", err)
+	}
+	a.Audit = audit.New(a.DB, a.cfg.Now)
+	a.Org = org.New(a.DB, a.Audit, a.cfg.Now)
+	if err := a.Org.LoadUnits(ctx, a.Units); err != nil {
+		return err
+	}
+	if a.Identity, err = identity.New(a.DB, a.Audit, a.Org, a.cfg.Now, a.cfg.Identity); err != nil {
+		return err
+	}
+	if a.cfg.Demo {
+		if a.demo, err = a.seedDemo(ctx); err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	return a.buildHandler()
+}
+
+func (a *App) buildHandler() error {
+	var oidc *identity.OIDC
+	if a.cfg.OIDC != nil {
+		var err error
+		if oidc, err = a.Identity.NewOIDC(*a.cfg.OIDC); err != nil {
+			return err
+		}
+	}
+	var err error
+	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
+		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	reg := prometheus.NewRegistry()
+	a.metrics = newMetrics(reg, a.DB)
+	a.registerOps(mux, reg)
+	api := httpx.NewRouter(mux)
+	a.registerAPI(api)
+	a.routes = api.Routes()
+	a.Web.Register(mux)
+	a.handler = a.middleware(mux)
+	return nil
+}
+
+// Handler is the whole HTTP interface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// APIRoutes lists the JSON API's routes, for the OpenAPI check.
+func (a *App) APIRoutes() []httpx.Route { return a.routes }
+
+// Listen binds the configured address; Addr then reports the real one (for ":0").
+func (a *App) Listen() error {
+	l, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.listener = l
+	return nil
+}
+
+// Addr is the address being listened on.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return a.cfg.Addr
+	}
+	return a.listener.Addr().String()
+}
+
+// Run serves until ctx ends, then stops accepting connections and waits for
+// the requests in flight: every write a client was told succeeded is
+// committed before the database closes.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.server = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.server.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (a *App) Close() error {
+	if a.listener != nil && a.server == nil {
+		a.listener.Close()
+	}
+	return a.DB.Close()
+}
+
+// Logger is the app's logger.
+func (a *App) Logger() *slog.Logger { return a.log }

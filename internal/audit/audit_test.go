@@ -1,0 +1,102 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/congso/congso/internal/actor"
+	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/db"
+	"github.com/congso/congso/internal/db/dbtest"
+)
+
+func seed(t *testing.T, d *db.DB, n int) *audit.Log {
+	t.Helper()
+	clock := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	log := audit.New(d, func() time.Time { clock = clock.Add(time.Second); return clock })
+	a := &actor.Actor{UserID: "u1", Kind: actor.Official, IP: "10.0.0.1", Agencies: map[string][]actor.Role{"ag1": {actor.Receiver}}}
+	for i := 0; i < n; i++ {
+		if err := log.Record(context.Background(), a, audit.Event{Action: "test.act", ObjectType: "thing", ObjectID: fmt.Sprint("t", i), Detail: map[string]any{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return log
+}
+
+func TestVerifyCatchesTampering(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cases := []struct {
+			name    string
+			tamper  string
+			wantSeq int64
+			reason  string
+		}{
+			{"intact", "", 0, ""},
+			{"edited detail", `UPDATE audit_log SET detail = '{"i":99}' WHERE seq = 4`, 4, "bị sửa"},
+			{"edited actor", `UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2`, 2, "bị sửa"},
+			{"deleted middle", `DELETE FROM audit_log WHERE seq = 3`, 3, "bị thiếu"},
+			{"deleted tail", `DELETE FROM audit_log WHERE seq = 6`, 6, "bị xóa"},
+			{"reordered", `UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = -1`, 2, "không nối tiếp"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				sub := dbtest.Open(t, d.Engine())
+				log := seed(t, sub, 6)
+				if c.tamper != "" {
+					if _, err := sub.Exec(ctx, c.tamper); err != nil {
+						t.Fatal(err)
+					}
+				}
+				rep, err := log.Verify(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.wantSeq == 0 {
+					if rep.Problem != nil || rep.Entries != 6 {
+						t.Fatalf("intact chain reported %+v", rep)
+					}
+					return
+				}
+				if rep.Problem == nil {
+					t.Fatal("tampering not detected")
+				}
+				if rep.Problem.Seq != c.wantSeq || !strings.Contains(rep.Problem.Reason, c.reason) {
+					t.Fatalf("problem = %+v, want seq %d with %q", rep.Problem, c.wantSeq, c.reason)
+				}
+			})
+		}
+	})
+}
+
+func TestListIsScopedToTheActorsAgencies(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		log := audit.New(d, time.Now)
+		a := &actor.Actor{UserID: "a", Kind: actor.Official, Agencies: map[string][]actor.Role{"A": {actor.Receiver}}}
+		b := &actor.Actor{UserID: "b", Kind: actor.Official, Agencies: map[string][]actor.Role{"B": {actor.Receiver}}}
+		for _, x := range []*actor.Actor{a, b} {
+			if err := log.Record(ctx, x, audit.Event{Action: "x", ObjectType: "t", ObjectID: "1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := log.List(ctx, a, audit.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].AgencyID != "A" {
+			t.Fatalf("agency A's official sees %+v", got)
+		}
+		obs := &actor.Actor{UserID: "o", Kind: actor.Official, Province: []actor.Role{actor.Observer}}
+		got, err = log.List(ctx, obs, audit.Filter{})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("observer sees %d entries, err %v", len(got), err)
+		}
+		if _, err := log.List(ctx, &actor.Actor{UserID: "c", Kind: actor.Citizen}, audit.Filter{}); err == nil {
+			t.Fatal("a citizen may read the audit log")
+		}
+	})
+}
