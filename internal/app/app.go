@@ -182,5 +182,8 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
+// Config is the configuration the app runs with.
+func (a *App) Config() Config { return a.cfg }
+
 // Logger is the app's logger.
 func (a *App) Logger() *slog.Logger { return a.log }

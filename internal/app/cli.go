@@ -18,6 +18,8 @@ import (
 
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/apperr"
+	"github.com/congso/congso/internal/bench"
+	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/identity"
 )
@@ -51,6 +53,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = auditCommand(ctx, cfg, rest, stdout, stderr)
 	case "backup":
 		err = backupCommand(ctx, cfg, rest, stdout, stderr)
+	case "calendar":
+		err = calendar.RunCLI(rest, stdout)
+	case "bench":
+		err = benchCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -102,6 +108,8 @@ Cách dùng:
   congso token create --user TÊN [--name NHÃN] [--days N]
   congso audit verify [--json]
   congso backup TỆP
+  congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
+  congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -383,4 +391,28 @@ func backupCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 	}
 	fmt.Fprintf(stdout, "Đã sao lưu %s vào %s (%d byte, %s).\n", d.Engine(), file, info.Size(), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "foundation" {
+		return errors.New("cách dùng: congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]")
+	}
+	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
+	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.Runs, "runs", 5, "start-ups to time")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "length of each load phase")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if o.Runs < 1 || o.Concurrency < 1 || o.Duration <= 0 {
+		return errors.New("--runs, --concurrency and --duration must be positive")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Binary = exe
+	return bench.Foundation(ctx, o, stdout)
 }

@@ -72,7 +72,7 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, a *actor.Actor, ev Event) e
 		detail = string(b)
 	}
 	e := Entry{
-		At:         l.now().UTC(),
+		At:         db.Instant(l.now()),
 		ActorID:    "anonymous",
 		AgencyID:   ev.AgencyID,
 		Action:     ev.Action,

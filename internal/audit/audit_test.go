@@ -15,7 +15,7 @@ import (
 
 func seed(t *testing.T, d *db.DB, n int) *audit.Log {
 	t.Helper()
-	clock := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	clock := time.Date(2026, 1, 5, 8, 0, 0, 123456789, time.UTC) // nanoseconds: the store keeps microseconds
 	log := audit.New(d, func() time.Time { clock = clock.Add(time.Second); return clock })
 	a := &actor.Actor{UserID: "u1", Kind: actor.Official, IP: "10.0.0.1", Agencies: map[string][]actor.Role{"ag1": {actor.Receiver}}}
 	for i := 0; i < n; i++ {

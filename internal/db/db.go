@@ -197,16 +197,17 @@ func rebindDollar(query string) string {
 	return b.String()
 }
 
-// normalizeArgs stores instants in UTC so that they compare correctly as text
-// on SQLite and read back the same on both engines.
+// normalizeArgs stores instants in UTC at microsecond precision (what
+// PostgreSQL keeps), so that they compare correctly as text on SQLite and read
+// back identically on both engines.
 func normalizeArgs(args []any) []any {
 	for i, a := range args {
 		switch v := a.(type) {
 		case time.Time:
-			args[i] = v.UTC()
+			args[i] = Instant(v)
 		case *time.Time:
 			if v != nil {
-				args[i] = v.UTC()
+				args[i] = Instant(*v)
 			} else {
 				args[i] = nil
 			}
@@ -214,6 +215,9 @@ func normalizeArgs(args []any) []any {
 	}
 	return args
 }
+
+// Instant is t as the database will keep it: UTC, microseconds.
+func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Exec runs a statement outside a transaction on the writer.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -329,7 +333,14 @@ func (d *DB) Backup(ctx context.Context, file string) error {
 	if d.engine != SQLite {
 		return errors.New("online backup from inside the platform is for SQLite; use pg_dump for PostgreSQL")
 	}
-	if _, err := d.read.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+	// A connection of its own: the readers are query-only, and the writer must
+	// stay free for the server while the copy is made.
+	conn, err := sql.Open("sqlite", "file:"+d.location+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("open for backup: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
 		return fmt.Errorf("backup to %s: %w", file, err)
 	}
 	return nil

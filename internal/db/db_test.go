@@ -14,7 +14,7 @@ import (
 
 func TestBothEnginesHaveTheSameSchema(t *testing.T) {
 	if dbtest.PostgresURL() == "" {
-		t.Skip("needs CONGSO_TEST_DATABASE_URL")
+		dbtest.Skip(t, "needs CONGSO_TEST_DATABASE_URL")
 	}
 	ctx := context.Background()
 	lite := dbtest.Open(t, db.SQLite)
@@ -51,8 +51,6 @@ func TestBothEnginesHaveTheSameSchema(t *testing.T) {
 }
 
 func TestMigrationsMatchAcrossEngines(t *testing.T) {
-	ctx := context.Background()
-	_ = ctx
 	lite := dbtest.OpenEmpty(t, db.SQLite)
 	lm, err := lite.Migrations()
 	if err != nil {

@@ -18,6 +18,17 @@ import (
 // PostgresURL returns the test database URL, or "" when PostgreSQL tests are off.
 func PostgresURL() string { return os.Getenv("CONGSO_TEST_DATABASE_URL") }
 
+// Skip skips a test that needs something this machine lacks — unless
+// CONGSO_TEST_REQUIRE_ALL is set (as in CI), where a skip would hide a gap,
+// and the test fails instead.
+func Skip(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CONGSO_TEST_REQUIRE_ALL") != "" {
+		t.Fatalf("%s (CONGSO_TEST_REQUIRE_ALL is set, so this may not be skipped)", why)
+	}
+	t.Skip(why)
+}
+
 // Each runs fn as a subtest once per available engine, each with a fresh,
 // migrated database.
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
@@ -46,7 +57,7 @@ func URL(t testing.TB, engine db.Engine) string {
 	}
 	base := PostgresURL()
 	if base == "" {
-		t.Skip("PostgreSQL tests need CONGSO_TEST_DATABASE_URL")
+		Skip(t, "PostgreSQL tests need CONGSO_TEST_DATABASE_URL")
 	}
 	ctx := context.Background()
 	admin, err := db.Open(ctx, base, "", db.Options{MaxConns: 2})
