@@ -16,8 +16,10 @@ type Span struct {
 // time.Weekday; a day without spans is a rest day.
 type Week [7][]Span
 
-// StandardWeek is the week of state agencies: Monday to Friday, 07:30–11:30
-// and 13:30–17:00 (7 hours 30 minutes of working time a day).
+// StandardWeek is the week of state agencies: Monday to Friday, 07:00–11:30
+// and 13:30–17:00, eight hours of working time a day (the day the procedure
+// catalogue's step budgets count in). A province with other hours sets its
+// own week.
 func StandardWeek() Week {
 	var w Week
 	for d := time.Monday; d <= time.Friday; d++ {
@@ -27,7 +29,7 @@ func StandardWeek() Week {
 }
 
 func standardDay() []Span {
-	return []Span{{ClockOf(7, 30), ClockOf(11, 30)}, {ClockOf(13, 30), ClockOf(17, 0)}}
+	return []Span{{ClockOf(7, 0), ClockOf(11, 30)}, {ClockOf(13, 30), ClockOf(17, 0)}}
 }
 
 func (w Week) validate() error {

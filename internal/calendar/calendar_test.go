@@ -107,11 +107,11 @@ func TestWorkingHoursBetweenAndAddWorkingTime(t *testing.T) {
 		want time.Duration
 	}{
 		{at(2026, 3, 2, 10, 0), at(2026, 3, 2, 16, 0), 4 * time.Hour},
-		{at(2026, 3, 2, 7, 30), at(2026, 3, 2, 17, 0), 7*time.Hour + 30*time.Minute},
+		{at(2026, 3, 2, 7, 0), at(2026, 3, 2, 17, 0), 8 * time.Hour},
 		{at(2026, 3, 2, 12, 0), at(2026, 3, 2, 13, 0), 0},
-		{at(2026, 3, 2, 0, 0), at(2026, 3, 9, 0, 0), 37*time.Hour + 30*time.Minute},
-		{at(2026, 2, 13, 16, 0), at(2026, 2, 23, 9, 0), 150 * time.Minute}, // over Tết
-		{at(2026, 1, 9, 16, 0), at(2026, 1, 12, 8, 0), 9 * time.Hour},      // make-up Saturday
+		{at(2026, 3, 2, 0, 0), at(2026, 3, 9, 0, 0), 40 * time.Hour},
+		{at(2026, 2, 13, 16, 0), at(2026, 2, 23, 9, 0), 3 * time.Hour}, // over Tết
+		{at(2026, 1, 9, 16, 0), at(2026, 1, 12, 8, 0), 10 * time.Hour}, // make-up Saturday
 		{at(2026, 3, 2, 16, 0), at(2026, 3, 2, 10, 0), -4 * time.Hour},
 	}
 	for _, cse := range cases {
@@ -126,11 +126,11 @@ func TestWorkingHoursBetweenAndAddWorkingTime(t *testing.T) {
 		want time.Time
 	}{
 		{at(2026, 3, 2, 10, 0), 4 * time.Hour, at(2026, 3, 2, 16, 0)},
-		{at(2026, 3, 2, 7, 30), 7*time.Hour + 30*time.Minute, at(2026, 3, 2, 17, 0)}, // ends at closing, not next morning
-		{at(2026, 3, 2, 7, 30), 8 * time.Hour, at(2026, 3, 3, 8, 0)},
+		{at(2026, 3, 2, 7, 0), 8 * time.Hour, at(2026, 3, 2, 17, 0)}, // ends at closing, not next morning
+		{at(2026, 3, 2, 7, 30), 8 * time.Hour, at(2026, 3, 3, 7, 30)},
 		{at(2026, 3, 2, 12, 15), time.Hour, at(2026, 3, 2, 14, 30)}, // starts after lunch
-		{at(2026, 3, 2, 18, 0), time.Minute, at(2026, 3, 3, 7, 31)},
-		{at(2026, 2, 13, 16, 0), 2 * time.Hour, at(2026, 2, 23, 8, 30)},
+		{at(2026, 3, 2, 18, 0), time.Minute, at(2026, 3, 3, 7, 1)},
+		{at(2026, 2, 13, 16, 0), 2 * time.Hour, at(2026, 2, 23, 8, 0)},
 		{at(2026, 3, 2, 10, 0), 0, at(2026, 3, 2, 10, 0)},
 	}
 	for _, cse := range adds {
@@ -196,9 +196,9 @@ func TestDue(t *testing.T) {
 
 		{"working hours", at(2026, 3, 2, 10, 0), Duration{4, UnitWorkingHours}, 0, at(2026, 3, 2, 16, 0)},
 		{"working hours from lunch", at(2026, 3, 2, 12, 0), Duration{2, UnitWorkingHours}, 0, at(2026, 3, 2, 15, 30)},
-		{"working hours overnight", at(2026, 3, 2, 14, 30), Duration{8, UnitWorkingHours}, 0, at(2026, 3, 3, 15, 0)},
-		{"working hours after cut-off", at(2026, 3, 2, 16, 0), Duration{2, UnitWorkingHours}, 0, at(2026, 3, 3, 9, 30)},
-		{"working hours over Tết", at(2026, 2, 12, 16, 30), Duration{4, UnitWorkingHours}, 0, at(2026, 2, 13, 11, 30)},
+		{"working hours overnight", at(2026, 3, 2, 14, 30), Duration{8, UnitWorkingHours}, 0, at(2026, 3, 3, 14, 30)},
+		{"working hours after cut-off", at(2026, 3, 2, 16, 0), Duration{2, UnitWorkingHours}, 0, at(2026, 3, 3, 9, 0)},
+		{"working hours over Tết", at(2026, 2, 12, 16, 30), Duration{4, UnitWorkingHours}, 0, at(2026, 2, 13, 11, 0)},
 	}
 	for _, cse := range cases {
 		got, err := c.Due(cse.received, cse.dur, cse.cutoff)
@@ -254,7 +254,7 @@ func TestSaturdayMorningDesk(t *testing.T) {
 		{"received Saturday morning", at(2026, 3, 7, 10, 0), wd1, at(2026, 3, 9, 17, 0)},
 		{"due on a Saturday closes at 11:30", at(2026, 3, 6, 10, 0), wd1, at(2026, 3, 7, 11, 30)},
 		{"Saturday after closing counts from Monday", at(2026, 3, 7, 13, 0), wd1, at(2026, 3, 10, 17, 0)},
-		{"hours over Saturday morning", at(2026, 3, 7, 10, 0), Duration{2, UnitWorkingHours}, at(2026, 3, 9, 8, 0)},
+		{"hours over Saturday morning", at(2026, 3, 7, 10, 0), Duration{2, UnitWorkingHours}, at(2026, 3, 9, 7, 30)},
 	}
 	for _, cse := range dues {
 		got, err := c.Due(cse.received, cse.dur, 0)

@@ -10,7 +10,7 @@
 //     are data (shipped for 2024–2026 in holidays.json, editable by
 //     administrators through NewHolidays); other years follow RuleSchedule.
 //   - Working time: a Calendar combines the national schedule with a weekly
-//     pattern of working hours (StandardWeek: Monday–Friday 07:30–11:30 and
+//     pattern of working hours (StandardWeek: Monday–Friday 07:00–11:30 and
 //     13:30–17:00) and an office's own overrides, and computes working days,
 //     working time and due instants (Due documents the rule).
 //
