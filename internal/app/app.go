@@ -157,6 +157,16 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	sealCtx, stopSealing := context.WithCancel(context.WithoutCancel(ctx))
+	sealed := make(chan struct{})
+	go func() {
+		defer close(sealed)
+		a.Audit.RunSealer(sealCtx, 250*time.Millisecond, a.log)
+	}()
+	defer func() {
+		stopSealing()
+		<-sealed
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -174,12 +184,13 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close seals what the audit log still holds unsealed and closes the database.
 func (a *App) Close() error {
 	if a.listener != nil && a.server == nil {
 		a.listener.Close()
 	}
-	return a.DB.Close()
+	_, err := a.Audit.Seal(context.Background())
+	return errors.Join(err, a.DB.Close())
 }
 
 // Config is the configuration the app runs with.

@@ -44,5 +44,5 @@ func (api API) list(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, api.Logger, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, httpx.NewPage(entries, limit, func(e Entry) string { return strconv.FormatInt(e.Seq, 10) }))
+	httpx.WriteJSON(w, http.StatusOK, httpx.NewPage(entries, limit, func(e Entry) string { return strconv.FormatInt(e.ID, 10) }))
 }

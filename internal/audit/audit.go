@@ -1,7 +1,8 @@
 // Package audit keeps the append-only log of every state-changing action and
-// of every read of a citizen's personal data by an official. Each entry holds
-// the hash of the one before, so that an edited, deleted or reordered entry
-// breaks the chain; Verify names the first entry where it breaks.
+// of every read of a citizen's personal data by an official. Once sealed, each
+// entry holds the hash of the one before, so that an edited, deleted or
+// reordered entry breaks the chain; Verify names the first entry where it
+// breaks. Entries are sealed within a second of being written.
 package audit
 
 import (
@@ -11,6 +12,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/congso/congso/internal/actor"
@@ -23,9 +26,11 @@ const (
 	ActionReadPersonal = "personal_data.read"
 )
 
-// Entry is one audit record.
+// Entry is one audit record. Seq, PrevHash and Hash are empty until the
+// sealer has chained the entry.
 type Entry struct {
-	Seq        int64     `json:"seq"`
+	ID         int64     `json:"id"`
+	Seq        int64     `json:"seq,omitempty"`
 	At         time.Time `json:"at"`
 	ActorID    string    `json:"actor_id"`
 	AgencyID   string    `json:"agency_id"`
@@ -35,8 +40,8 @@ type Entry struct {
 	// Detail is a JSON object; it never holds personal data in clear.
 	Detail   string `json:"detail"`
 	IP       string `json:"ip"`
-	PrevHash string `json:"prev_hash"`
-	Hash     string `json:"hash"`
+	PrevHash string `json:"prev_hash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
 }
 
 // Event is what a service records; the log fills in the rest.
@@ -59,9 +64,9 @@ type Log struct {
 // New returns the audit log stored in d.
 func New(d *db.DB, now func() time.Time) *Log { return &Log{db: d, now: now} }
 
-// Append adds an event to the chain inside the caller's transaction, so that
-// the action and its record commit together. Call it last in the transaction:
-// on PostgreSQL it holds the chain's head row until commit.
+// Append records an event inside the caller's transaction, so that the action
+// and its record commit together or not at all. The entry is chained later by
+// Seal; Append takes no lock that other transactions wait for.
 func (l *Log) Append(ctx context.Context, tx *db.Tx, a *actor.Actor, ev Event) error {
 	detail := "{}"
 	if len(ev.Detail) > 0 {
@@ -71,38 +76,16 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, a *actor.Actor, ev Event) e
 		}
 		detail = string(b)
 	}
-	e := Entry{
-		At:         db.Instant(l.now()),
-		ActorID:    "anonymous",
-		AgencyID:   ev.AgencyID,
-		Action:     ev.Action,
-		ObjectType: ev.ObjectType,
-		ObjectID:   ev.ObjectID,
-		Detail:     detail,
-	}
+	actorID, ip, agency := "anonymous", "", ev.AgencyID
 	if a != nil {
-		e.ActorID = a.UserID
-		e.IP = a.IP
-		if e.AgencyID == "" {
-			e.AgencyID = a.PrimaryAgency()
+		actorID, ip = a.UserID, a.IP
+		if agency == "" {
+			agency = a.PrimaryAgency()
 		}
 	}
-	lock := "SELECT seq, hash FROM audit_head WHERE id = 1"
-	if tx.Engine() == db.Postgres {
-		lock += " FOR UPDATE"
-	}
-	if err := tx.QueryRow(ctx, lock).Scan(&e.Seq, &e.PrevHash); err != nil {
-		return fmt.Errorf("read audit head: %w", err)
-	}
-	e.Seq++
-	e.Hash = e.computeHash()
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, agency_id, action, object_type, object_id, detail, ip, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.At, e.ActorID, e.AgencyID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.IP, e.PrevHash, e.Hash); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor_id, agency_id, action, object_type, object_id, detail, ip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.now(), actorID, agency, ev.Action, ev.ObjectType, ev.ObjectID, detail, ip); err != nil {
 		return fmt.Errorf("append audit entry: %w", err)
-	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", e.Seq, e.Hash); err != nil {
-		return fmt.Errorf("advance audit head: %w", err)
 	}
 	return nil
 }
@@ -111,6 +94,133 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, a *actor.Actor, ev Event) e
 // data and other events with no state change of their own).
 func (l *Log) Record(ctx context.Context, a *actor.Actor, ev Event) error {
 	return l.db.Tx(ctx, func(tx *db.Tx) error { return l.Append(ctx, tx, a, ev) })
+}
+
+const sealBatch = 1000
+
+// Seal chains the entries not yet chained, in the order of their IDs as far
+// as they are visible (committed), and reports how many it sealed. Each
+// entry gets the next sequence number and the hash of the one before. On
+// PostgreSQL the chain's head row serialises concurrent sealers.
+func (l *Log) Seal(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := l.sealBatch(ctx)
+		total += n
+		if err != nil || n < sealBatch {
+			return total, err
+		}
+	}
+}
+
+func (l *Log) sealBatch(ctx context.Context) (int, error) {
+	n := 0
+	err := l.db.Tx(ctx, func(tx *db.Tx) error {
+		lock := "SELECT seq, hash FROM audit_head WHERE id = 1"
+		if tx.Engine() == db.Postgres {
+			lock += " FOR UPDATE"
+		}
+		var seq int64
+		var head string
+		if err := tx.QueryRow(ctx, lock).Scan(&seq, &head); err != nil {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, at, actor_id, agency_id, action, object_type, object_id, detail, ip
+			FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT %d`, sealBatch))
+		if err != nil {
+			return fmt.Errorf("read unsealed entries: %w", err)
+		}
+		var batch []Entry
+		for rows.Next() {
+			var e Entry
+			if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.IP); err != nil {
+				rows.Close()
+				return fmt.Errorf("read unsealed entry: %w", err)
+			}
+			batch = append(batch, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read unsealed entries: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for i := range batch {
+			e := &batch[i]
+			seq++
+			e.Seq, e.PrevHash = seq, head
+			e.Hash = e.computeHash()
+			head = e.Hash
+		}
+		if err := writeSeals(ctx, tx, batch); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, head); err != nil {
+			return fmt.Errorf("advance audit head: %w", err)
+		}
+		n = len(batch)
+		return nil
+	})
+	return n, err
+}
+
+// writeSeals stores the chain fields of a batch, a few hundred rows per
+// statement.
+func writeSeals(ctx context.Context, tx *db.Tx, batch []Entry) error {
+	const chunk = 200
+	for start := 0; start < len(batch); start += chunk {
+		part := batch[start:min(start+chunk, len(batch))]
+		var b strings.Builder
+		args := make([]any, 0, 4*len(part))
+		// A VALUES list joined by ID: PostgreSQL names its columns, SQLite
+		// calls them column1… and cannot rename them.
+		pg := tx.Engine() == db.Postgres
+		if pg {
+			b.WriteString("UPDATE audit_log SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash FROM (VALUES ")
+		} else {
+			b.WriteString("UPDATE audit_log SET seq = v.column2, prev_hash = v.column3, hash = v.column4 FROM (VALUES ")
+		}
+		for i, e := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if pg {
+				b.WriteString("(?::bigint, ?::bigint, ?, ?)")
+			} else {
+				b.WriteString("(?, ?, ?, ?)")
+			}
+			args = append(args, e.ID, e.Seq, e.PrevHash, e.Hash)
+		}
+		if pg {
+			b.WriteString(") AS v (id, seq, prev_hash, hash) WHERE audit_log.id = v.id")
+		} else {
+			b.WriteString(") AS v WHERE audit_log.id = v.column1")
+		}
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("seal audit entries: %w", err)
+		}
+	}
+	return nil
+}
+
+// RunSealer seals every interval until ctx ends, and once more at the end.
+func (l *Log) RunSealer(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if _, err := l.Seal(context.WithoutCancel(ctx)); err != nil {
+				log.Error("seal audit log", "err", err)
+			}
+			return
+		case <-t.C:
+			if _, err := l.Seal(ctx); err != nil && ctx.Err() == nil {
+				log.Error("seal audit log", "err", err)
+			}
+		}
+	}
 }
 
 // computeHash hashes the previous hash and every field, each length-prefixed
@@ -124,6 +234,8 @@ func (e *Entry) computeHash() string {
 		h.Write([]byte(s))
 	}
 	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
+	h.Write(n[:])
+	binary.BigEndian.PutUint64(n[:], uint64(e.ID))
 	h.Write(n[:])
 	put(e.PrevHash)
 	put(e.At.UTC().Format(time.RFC3339Nano))
@@ -150,17 +262,20 @@ type Report struct {
 	Problem *Problem `json:"problem,omitempty"`
 }
 
-// Verify walks the whole chain and reports the first entry that was altered,
-// deleted, inserted or moved.
+// Verify seals what is pending, then walks the whole chain and reports the
+// first entry that was altered, deleted, inserted or moved.
 func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var rep Report
+	if _, err := l.Seal(ctx); err != nil {
+		return rep, err
+	}
 	var headSeq int64
 	var headHash string
 	if err := l.db.QueryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash); err != nil {
 		return rep, fmt.Errorf("read audit head: %w", err)
 	}
-	rows, err := l.db.Query(ctx, `SELECT seq, at, actor_id, agency_id, action, object_type, object_id, detail, ip, prev_hash, hash
-		FROM audit_log ORDER BY seq`)
+	rows, err := l.db.Query(ctx, `SELECT id, seq, at, actor_id, agency_id, action, object_type, object_id, detail, ip, prev_hash, hash
+		FROM audit_log WHERE seq IS NOT NULL ORDER BY seq`)
 	if err != nil {
 		return rep, fmt.Errorf("read audit log: %w", err)
 	}
@@ -169,7 +284,7 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var want int64 = 1
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.IP, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &e.Seq, &e.At, &e.ActorID, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.IP, &e.PrevHash, &e.Hash); err != nil {
 			return rep, fmt.Errorf("read audit entry: %w", err)
 		}
 		switch {
@@ -205,7 +320,7 @@ type Filter struct {
 	Action     string
 	// AgencyIDs limits the entries to these agencies; nil means all.
 	AgencyIDs []string
-	// Before is a cursor: only entries with a smaller sequence number.
+	// Before is a cursor: only entries with a smaller ID.
 	Before int64
 	Limit  int
 }
@@ -225,7 +340,8 @@ func (l *Log) List(ctx context.Context, a *actor.Actor, f Filter) ([]Entry, erro
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := "SELECT seq, at, actor_id, agency_id, action, object_type, object_id, detail, ip, prev_hash, hash FROM audit_log WHERE 1=1"
+	q := `SELECT id, COALESCE(seq, 0), at, actor_id, agency_id, action, object_type, object_id, detail, ip, COALESCE(prev_hash, ''),
+		COALESCE(hash, '') FROM audit_log WHERE 1=1`
 	var args []any
 	add := func(cond string, v any) { q += " AND " + cond; args = append(args, v) }
 	if f.ActorID != "" {
@@ -241,7 +357,7 @@ func (l *Log) List(ctx context.Context, a *actor.Actor, f Filter) ([]Entry, erro
 		add("action = ?", f.Action)
 	}
 	if f.Before > 0 {
-		add("seq < ?", f.Before)
+		add("id < ?", f.Before)
 	}
 	if f.AgencyIDs != nil {
 		q += " AND agency_id IN (" + db.Placeholders(len(f.AgencyIDs)) + ")"
@@ -249,7 +365,7 @@ func (l *Log) List(ctx context.Context, a *actor.Actor, f Filter) ([]Entry, erro
 			args = append(args, id)
 		}
 	}
-	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT %d", f.Limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", f.Limit)
 	rows, err := l.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list audit log")
@@ -258,7 +374,7 @@ func (l *Log) List(ctx context.Context, a *actor.Actor, f Filter) ([]Entry, erro
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.IP, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &e.Seq, &e.At, &e.ActorID, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.IP, &e.PrevHash, &e.Hash); err != nil {
 			return nil, apperr.Wrap(err, "scan audit entry")
 		}
 		out = append(out, e)

@@ -23,10 +23,16 @@ func currentUnitID(code string) string {
 	return adminunit.ID{Code: code, Edition: adminunit.EditionCurrent}.String()
 }
 
-// unitCodeOf returns the code part of a unit ID.
-func unitCodeOf(id string) string {
-	code, _, _ := strings.Cut(id, "@")
-	return code
+// unitForCSV is how a unit ID appears in the agency file: the bare code for
+// a unit of today's structure (what officials know), the whole ID for an
+// older one, whose code may now belong to another unit (currentUnitID reads
+// both back).
+func unitForCSV(id string) string {
+	code, edition, _ := strings.Cut(id, "@")
+	if edition == string(adminunit.EditionCurrent) {
+		return code
+	}
+	return id
 }
 
 // unitsVersion fingerprints the embedded data, so that a new release with new
@@ -66,10 +72,14 @@ func (s *Service) LoadUnits(ctx context.Context, reg *adminunit.Registry) error 
 			units = append(units, []any{u.ID().String(), u.Code, string(u.Edition), string(u.Level), u.Kind, u.Name, u.FullName, u.NameEn,
 				parent, dateOrNil(u.ValidFrom), dateOrNil(u.ValidTo), vntext.Fold(u.FullName)})
 		}
-		if err := insertBatches(ctx, tx, `INSERT INTO admin_units (id, code, edition, level, kind, name, full_name, name_en, parent_id,
-			valid_from, valid_to, name_fold) VALUES `, ` ON CONFLICT (id) DO UPDATE SET code = excluded.code, edition = excluded.edition,
+		upsert := ` ON CONFLICT (id) DO UPDATE SET code = excluded.code, edition = excluded.edition,
 			level = excluded.level, kind = excluded.kind, name = excluded.name, full_name = excluded.full_name, name_en = excluded.name_en,
-			parent_id = excluded.parent_id, valid_from = excluded.valid_from, valid_to = excluded.valid_to, name_fold = excluded.name_fold`, units); err != nil {
+			parent_id = excluded.parent_id, valid_from = excluded.valid_from, valid_to = excluded.valid_to, name_fold = excluded.name_fold`
+		if have == "" {
+			upsert = "" // first load into an empty table: plain inserts are cheaper
+		}
+		if err := insertBatches(ctx, tx, `INSERT INTO admin_units (id, code, edition, level, kind, name, full_name, name_en, parent_id,
+			valid_from, valid_to, name_fold) VALUES `, upsert, units); err != nil {
 			return fmt.Errorf("load units: %w", err)
 		}
 		var rows [][]any

@@ -129,8 +129,12 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 
+-- Entries are written unsealed (seq, prev_hash and hash empty) inside the
+-- transaction of the action they record, and chained afterwards, in the order
+-- they became visible, by the sealer: no lock is shared by every transaction.
 CREATE TABLE audit_log (
-	seq         BIGINT PRIMARY KEY,
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq         BIGINT UNIQUE,
 	at          TIMESTAMP NOT NULL,
 	actor_id    TEXT NOT NULL,
 	agency_id   TEXT NOT NULL,
@@ -139,11 +143,12 @@ CREATE TABLE audit_log (
 	object_id   TEXT NOT NULL,
 	detail      TEXT NOT NULL,
 	ip          TEXT NOT NULL,
-	prev_hash   TEXT NOT NULL,
-	hash        TEXT NOT NULL
+	prev_hash   TEXT,
+	hash        TEXT
 );
 CREATE INDEX audit_log_object ON audit_log (object_type, object_id);
-CREATE INDEX audit_log_actor ON audit_log (actor_id, seq);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
+CREATE INDEX audit_log_unsealed ON audit_log (id) WHERE seq IS NULL;
 
 CREATE TABLE audit_head (
 	id   INTEGER PRIMARY KEY CHECK (id = 1),
