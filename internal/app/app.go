@@ -97,7 +97,8 @@ func (a *App) buildHandler() error {
 	}
 	var err error
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
-		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo})
+		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
+		Tx: a.DB.Tx, Province: a.cfg.Province})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/congso/congso/internal/adminunit"
 	"github.com/congso/congso/internal/apperr"
 	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
 )
@@ -39,6 +40,11 @@ type Deps struct {
 	OIDC     *identity.OIDC // nil when no external provider is configured
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Tx runs fn in one database transaction, for pages whose action spans
+	// two services (an account and its first role).
+	Tx func(ctx context.Context, fn func(*db.Tx) error) error
+	// Province is the GSO code of the province the platform serves.
+	Province string
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
