@@ -118,9 +118,9 @@ func (s *Service) SetPassword(ctx context.Context, by *actor.Actor, userID, curr
 		return apperr.New(apperr.Invalid, "Tài khoản máy không dùng mật khẩu.")
 	}
 	if self {
-		_, hash, err := s.findLogin(ctx, s.db, u.Username)
-		if err != nil {
-			return err
+		var hash string
+		if err := s.db.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = ?", userID).Scan(&hash); err != nil {
+			return apperr.Wrap(err, "read password")
 		}
 		if !CheckPassword(hash, current) {
 			return apperr.Field("current_password", "Mật khẩu hiện tại không đúng.")
@@ -160,7 +160,11 @@ func (s *Service) SetDisabled(ctx context.Context, by *actor.Actor, userID strin
 	if err != nil {
 		return err
 	}
-	if err := s.mayRead(ctx, by, u); err != nil || !(by.IsSystem() || by.ProvinceAdmin() || (by.IsAdmin() && u.Kind == actor.Official)) {
+	may, err := s.mayDisable(ctx, by, u)
+	if err != nil {
+		return err
+	}
+	if !may {
 		return actor.Deny(by, "Bạn không có quyền khóa tài khoản này.")
 	}
 	if by.UserID == userID {
@@ -180,6 +184,33 @@ func (s *Service) SetDisabled(ctx context.Context, by *actor.Actor, userID strin
 		}
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: action, ObjectType: "user", ObjectID: userID})
 	})
+}
+
+// mayDisable: the system and province admins may disable any account; an
+// agency admin only an official of an agency they administer, and not one
+// with a province-wide role (who answers to the province admins).
+func (s *Service) mayDisable(ctx context.Context, by *actor.Actor, u User) (bool, error) {
+	switch {
+	case by == nil:
+		return false, nil
+	case by.IsSystem() || by.ProvinceAdmin():
+		return true, nil
+	case u.Kind != actor.Official || !by.HasAnywhere(actor.AgencyAdmin):
+		return false, nil
+	}
+	agencies, province, err := s.roles.Roles(ctx, u.ID)
+	if err != nil {
+		return false, apperr.Wrap(err, "load roles")
+	}
+	if len(province) > 0 {
+		return false, nil
+	}
+	for id := range agencies {
+		if by.Has(actor.AgencyAdmin, id) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // UpdateProfile changes the account's own contact details.

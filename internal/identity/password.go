@@ -28,6 +28,9 @@ var DefaultArgon2 = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 const (
 	saltLen = 16
 	keyLen  = 32
+	// Limits on the cost a stored hash may ask for when it is checked.
+	maxMemoryKiB = 1 << 21 // 2 GiB
+	maxTime      = 64
 )
 
 // HashPassword returns an argon2id hash in the PHC string format.
@@ -56,13 +59,18 @@ func CheckPassword(hash, password string) bool {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
 		return false
 	}
+	// A damaged or forged hash must not crash the process: argon2 panics on
+	// zero passes or lanes, and a huge memory cost exhausts the machine.
+	if p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > maxMemoryKiB {
+		return false
+	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	if err != nil || len(salt) < 8 {
 		return false
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))

@@ -53,26 +53,36 @@ type LoginResult struct {
 	Stage Stage
 }
 
+// findLogin finds the account a login names: a 12-digit number is a citizen
+// ID, a 10-digit (or 10-3-digit) number an enterprise code, anything else a
+// username. A number that is nobody's citizen ID or enterprise code is tried
+// as a username too, so that an account whose username looks like one (a
+// phone number, say) can still sign in.
 func (s *Service) findLogin(ctx context.Context, r db.Runner, login string) (User, string, error) {
 	login = strings.TrimSpace(login)
-	where := "username = ?"
+	var columns []string
 	switch {
 	case len(login) == 12 && digitsPattern.MatchString(login):
-		where = "citizen_id = ?"
+		columns = []string{"citizen_id", "username"}
 	case orgCodePattern.MatchString(login):
-		where = "org_code = ?"
+		columns = []string{"org_code", "username"}
 	default:
 		login = strings.ToLower(login)
+		columns = []string{"username"}
 	}
-	var hash string
-	if err := r.QueryRow(ctx, "SELECT password_hash FROM users WHERE "+where, login).Scan(&hash); err != nil {
+	for _, col := range columns {
+		var hash string
+		err := r.QueryRow(ctx, "SELECT password_hash FROM users WHERE "+col+" = ?", login).Scan(&hash)
 		if errors.Is(err, sql.ErrNoRows) {
-			return User{}, "", apperr.New(apperr.NotFound, "no such login")
+			continue
 		}
-		return User{}, "", apperr.Wrap(err, "find login")
+		if err != nil {
+			return User{}, "", apperr.Wrap(err, "find login")
+		}
+		u, err := s.lookup(ctx, r, col+" = ?", login)
+		return u, hash, err
 	}
-	u, err := s.lookup(ctx, r, where, login)
-	return u, hash, err
+	return User{}, "", apperr.New(apperr.NotFound, "no such login")
 }
 
 // Login checks a password. Repeated failures lock the account for a while,
@@ -264,7 +274,8 @@ func (s *Service) VerifyTOTP(ctx context.Context, token, code, ip string) (strin
 		var lastStep int64
 		var failed int
 		err := tx.QueryRow(ctx, `SELECT u.id, u.totp_secret, u.totp_enabled, u.totp_last_step, u.failed_logins
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`, hashToken(token), now).
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?`,
+			hashToken(token), now, now.Add(-s.cfg.IdleTTL)).
 			Scan(&userID, &secret, &enabled, &lastStep, &failed)
 		if errors.Is(err, sql.ErrNoRows) {
 			failure = apperr.New(apperr.Unauthorized, "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.")
@@ -311,10 +322,15 @@ func (s *Service) VerifyTOTP(ctx context.Context, token, code, ip string) (strin
 	return newToken, failure
 }
 
-// promoteSession replaces a half-finished session by a full one.
+// promoteSession replaces a half-finished session of the user by a full one.
 func (s *Service) promoteSession(ctx context.Context, tx *db.Tx, token, userID string, now time.Time) (string, error) {
 	var ip, ua string
-	if err := tx.QueryRow(ctx, "SELECT ip, user_agent FROM sessions WHERE id_hash = ?", hashToken(token)).Scan(&ip, &ua); err != nil {
+	err := tx.QueryRow(ctx, "SELECT ip, user_agent FROM sessions WHERE id_hash = ? AND user_id = ? AND expires_at > ?",
+		hashToken(token), userID, now).Scan(&ip, &ua)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.New(apperr.Unauthorized, "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.")
+	}
+	if err != nil {
 		return "", apperr.Wrap(err, "read session")
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashToken(token)); err != nil {

@@ -283,8 +283,10 @@ func (s *Service) Agencies(ctx context.Context, f AgencyFilter) ([]Agency, error
 	return out, apperr.Wrap(rows.Err(), "list agencies")
 }
 
-// checkRelations validates the parent and the administrative unit.
-func (s *Service) checkRelations(ctx context.Context, tx *db.Tx, id string, in AgencyInput, f apperr.Fields, checkUnit bool) error {
+// checkRelations validates the parent and the administrative unit. Only an
+// agency in operation must have a parent in operation: a retired agency may
+// stay under its retired parent.
+func (s *Service) checkRelations(ctx context.Context, tx *db.Tx, id string, in AgencyInput, f apperr.Fields, checkUnit, retired bool) error {
 	if in.ParentID != "" {
 		if in.ParentID == id {
 			f.Add("parent_id", "Một cơ quan không thể là cơ quan cấp trên của chính nó.")
@@ -292,9 +294,9 @@ func (s *Service) checkRelations(ctx context.Context, tx *db.Tx, id string, in A
 			f.Add("parent_id", "Cơ quan cấp trên không tồn tại.")
 		} else if err != nil {
 			return err
-		} else if p.Retired() {
+		} else if p.Retired() && !retired {
 			f.Add("parent_id", "Cơ quan cấp trên đã ngừng hoạt động.")
-		} else if in.Code != "" && p.Code[len(p.Code)-3:] == in.Code[len(in.Code)-3:] && !isBelow(in.Code, p.Code) {
+		} else if levelOf(in.Code) > 0 && p.Code[len(p.Code)-3:] == in.Code[len(in.Code)-3:] && !isBelow(in.Code, p.Code) {
 			f.Add("code", fmt.Sprintf("Mã định danh %s không thuộc mã của cơ quan cấp trên %s.", in.Code, p.Code))
 		} else if id != "" {
 			// Walking up from the new parent must not reach the agency itself.
@@ -359,7 +361,7 @@ func (s *Service) CreateAgencyTx(ctx context.Context, tx *db.Tx, by *actor.Actor
 
 func (s *Service) createAgency(ctx context.Context, tx *db.Tx, by *actor.Actor, in AgencyInput) (Agency, error) {
 	f := in.normalize()
-	if err := s.checkRelations(ctx, tx, "", in, f, true); err != nil {
+	if err := s.checkRelations(ctx, tx, "", in, f, true, false); err != nil {
 		return Agency{}, err
 	}
 	if err := f.Err(); err != nil {
@@ -410,7 +412,7 @@ func (s *Service) updateAgency(ctx context.Context, tx *db.Tx, by *actor.Actor, 
 	// An agency keeps a unit that has since been reorganised until an admin
 	// chooses a new one: the unit is checked only when it changes.
 	unitChanged := in.UnitID != cur.UnitID || in.Kind != cur.Kind
-	if err := s.checkRelations(ctx, tx, id, in, f, unitChanged); err != nil {
+	if err := s.checkRelations(ctx, tx, id, in, f, unitChanged, cur.Retired()); err != nil {
 		return Agency{}, err
 	}
 	if err := f.Err(); err != nil {

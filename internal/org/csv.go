@@ -1,6 +1,7 @@
 package org
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -50,7 +51,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer) error {
 		if a.Retired() {
 			retired = a.RetiredAt.In(vietnam).Format("2006-01-02")
 		}
-		if err := cw.Write([]string{a.Code, a.Name, a.ShortName, string(a.Kind), codeOf[a.ParentID], unitCodeOf(a.UnitID),
+		if err := cw.Write([]string{a.Code, a.Name, a.ShortName, string(a.Kind), codeOf[a.ParentID], unitForCSV(a.UnitID),
 			a.Address, a.Phone, a.Email, retired}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
@@ -81,13 +82,29 @@ func (s *Service) ImportCSV(ctx context.Context, by *actor.Actor, r io.Reader) (
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		res = ImportResult{}
 		problems := apperr.Fields{}
+		lineOf := func(row agencyRow) string { return fmt.Sprintf("dòng %d", row.line) }
 		idOf := func(code string) (string, bool) {
 			a, err := s.getAgency(ctx, tx, "code = ?", code)
 			return a.ID, err == nil
 		}
-		pending := rows
+		var pending []agencyRow
+		for _, row := range rows {
+			if row.duplicateOf > 0 {
+				problems.Add(lineOf(row), fmt.Sprintf("mã định danh %s đã có ở dòng %d", row.input.Code, row.duplicateOf))
+				continue
+			}
+			// Agencies the file brings back into operation come back first,
+			// so that their subordinates can be placed under them.
+			if cur, err := s.getAgency(ctx, tx, "code = ?", row.input.Code); err == nil && cur.Retired() && !row.retired {
+				if _, err := tx.Exec(ctx, "UPDATE agencies SET retired_at = NULL WHERE id = ?", cur.ID); err != nil {
+					return apperr.Wrap(err, "reinstate imported agency")
+				}
+			}
+			pending = append(pending, row)
+		}
 		// Apply rows whose parent already exists, round after round, so that
 		// the file's order does not matter.
+		var retire []agencyRow
 		for len(pending) > 0 {
 			var next []agencyRow
 			for _, row := range pending {
@@ -102,20 +119,43 @@ func (s *Service) ImportCSV(ctx context.Context, by *actor.Actor, r io.Reader) (
 				}
 				in := row.input
 				in.ParentID = parentID
-				if err := s.applyRow(ctx, tx, by, row, in, &res); err != nil {
+				id, err := s.applyRow(ctx, tx, by, in, &res)
+				if err != nil {
 					if apperr.CodeOf(err) == apperr.Internal {
 						return err
 					}
-					problems.Add(fmt.Sprintf("dòng %d", row.line), describe(err))
+					problems.Add(lineOf(row), describe(err))
+					continue
+				}
+				if row.retired {
+					row.id = id
+					retire = append(retire, row)
 				}
 			}
 			if len(next) == len(pending) {
 				for _, row := range next {
-					problems.Add(fmt.Sprintf("dòng %d", row.line), fmt.Sprintf("không tìm thấy cơ quan cấp trên %s", row.parentCode))
+					problems.Add(lineOf(row), fmt.Sprintf("không tìm thấy cơ quan cấp trên %s", row.parentCode))
 				}
 				break
 			}
 			pending = next
+		}
+		// Retirements come last: a retired agency may have retired
+		// subordinates, which could not be created under it once retired.
+		now := s.now().UTC()
+		for _, row := range retire {
+			if _, err := tx.Exec(ctx, "UPDATE agencies SET retired_at = ? WHERE id = ? AND retired_at IS NULL", now, row.id); err != nil {
+				return apperr.Wrap(err, "retire imported agency")
+			}
+		}
+		for _, row := range retire {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM agencies WHERE parent_id = ? AND retired_at IS NULL", row.id).Scan(&n); err != nil {
+				return apperr.Wrap(err, "count children")
+			}
+			if n > 0 {
+				problems.Add(lineOf(row), fmt.Sprintf("cơ quan ngừng hoạt động nhưng còn %d đơn vị trực thuộc đang hoạt động", n))
+			}
 		}
 		if len(problems) > 0 {
 			return importError(problems)
@@ -125,36 +165,25 @@ func (s *Service) ImportCSV(ctx context.Context, by *actor.Actor, r io.Reader) (
 	return res, err
 }
 
-func (s *Service) applyRow(ctx context.Context, tx *db.Tx, by *actor.Actor, row agencyRow, in AgencyInput, res *ImportResult) error {
+// applyRow creates or updates the agency of one line and returns its ID.
+func (s *Service) applyRow(ctx context.Context, tx *db.Tx, by *actor.Actor, in AgencyInput, res *ImportResult) (string, error) {
 	cur, err := s.getAgency(ctx, tx, "code = ?", in.Code)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		a, err := s.createAgency(ctx, tx, by, in)
 		if err != nil {
-			return err
+			return "", err
 		}
 		res.Created++
-		if row.retired {
-			_, err = tx.Exec(ctx, "UPDATE agencies SET retired_at = ? WHERE id = ?", s.now().UTC(), a.ID)
-			return apperr.Wrap(err, "retire imported agency")
-		}
-		return nil
+		return a.ID, nil
 	case err != nil:
-		return err
+		return "", err
 	}
 	if _, err := s.updateAgency(ctx, tx, by, cur.ID, cur.Version, in); err != nil {
-		return err
+		return "", err
 	}
 	res.Updated++
-	if row.retired != cur.Retired() {
-		var at any
-		if row.retired {
-			at = s.now().UTC()
-		}
-		_, err = tx.Exec(ctx, "UPDATE agencies SET retired_at = ? WHERE id = ?", at, cur.ID)
-		return apperr.Wrap(err, "retire imported agency")
-	}
-	return nil
+	return cur.ID, nil
 }
 
 func describe(err error) string {
@@ -185,19 +214,26 @@ type agencyRow struct {
 	input      AgencyInput
 	parentCode string
 	retired    bool
+	// duplicateOf is the earlier line with the same identifier, if any.
+	duplicateOf int
+	// id is the agency's ID once the line is applied.
+	id string
 }
 
 const maxImportRows = 5000
 
 func readAgencyCSV(r io.Reader) ([]agencyRow, error) {
-	cr := csv.NewReader(r)
+	// The BOM goes before the CSV reader sees it: in front of a quoted
+	// first field it would make the quote a stray one.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
 		return nil, apperr.New(apperr.Invalid, "Không đọc được tệp CSV: tệp rỗng hoặc sai định dạng.")
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], utf8BOM)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -228,13 +264,14 @@ func readAgencyCSV(r io.Reader) ([]agencyRow, error) {
 			return ""
 		}
 		row := agencyRow{line: line, parentCode: strings.ToUpper(get("ma_cap_tren")), retired: get("ngung_hoat_dong") != "",
-			input: AgencyInput{Code: get("ma_dinh_danh"), Name: get("ten"), ShortName: get("ten_viet_tat"), Kind: Kind(get("loai")),
+			input: AgencyInput{Code: strings.ToUpper(get("ma_dinh_danh")), Name: get("ten"), ShortName: get("ten_viet_tat"), Kind: Kind(get("loai")),
 				UnitID: currentUnitID(get("ma_don_vi_hanh_chinh")), Address: get("dia_chi"), Phone: get("dien_thoai"), Email: get("email")}}
-		code := strings.ToUpper(row.input.Code)
+		code := row.input.Code
 		if prev, dup := seen[code]; dup && code != "" {
-			return nil, apperr.New(apperr.Invalid, "Mã định danh %s lặp lại ở dòng %d và dòng %d.", code, prev, line)
+			row.duplicateOf = prev
+		} else {
+			seen[code] = line
 		}
-		seen[code] = line
 		out = append(out, row)
 	}
 	if len(out) == 0 {
