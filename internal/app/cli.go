@@ -22,6 +22,7 @@ import (
 	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/identity/oidctest"
 )
 
 // Main runs the command line and returns the exit status.
@@ -57,6 +58,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = calendar.RunCLI(rest, stdout)
 	case "bench":
 		err = benchCommand(ctx, rest, stdout, stderr)
+	case "sim":
+		err = simCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -110,6 +113,7 @@ Cách dùng:
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
+  congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -415,4 +419,39 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	o.Binary = exe
 	return bench.Foundation(ctx, o, stdout)
+}
+
+// simCommand runs a simulator of an outside system for the demo and for
+// manual tests; today the identity provider (a VNeID-style provider with the
+// demo citizens, and the province's single sign-on with demo officials).
+func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "idp" {
+		return errors.New("cách dùng: congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]")
+	}
+	fs := flag.NewFlagSet("sim idp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	clientID := fs.String("client-id", "congso", "client ID the platform uses")
+	secret := fs.String("client-secret", "congso-demo-secret", "client secret the platform uses")
+	failure := fs.String("failure", "", "failure to inject: "+strings.Join(failureNames(), ", "))
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	f, err := oidctest.ParseFailure(*failure)
+	if err != nil {
+		return err
+	}
+	users := append(oidctest.DemoCitizens(), oidctest.DemoOfficials()...)
+	fmt.Fprintf(stdout, "Nhà cung cấp định danh mô phỏng tại http://%s (client %s). Cấu hình Cổng số: CONGSO_OIDC_ISSUER=http://%s CONGSO_OIDC_CLIENT_ID=%s CONGSO_OIDC_CLIENT_SECRET=%s\n",
+		*addr, *clientID, *addr, *clientID, *secret)
+	return oidctest.Serve(ctx, *addr, oidctest.Options{Issuer: "http://" + *addr, Users: users, Chooser: true, Failure: f,
+		Clients: []oidctest.Client{{ID: *clientID, Secret: *secret}}})
+}
+
+func failureNames() []string {
+	var out []string
+	for _, f := range oidctest.Failures() {
+		out = append(out, string(f))
+	}
+	return out
 }
