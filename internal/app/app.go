@@ -15,9 +15,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/adminunit"
 	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/calendar"
+	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/db"
+	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
@@ -33,9 +37,13 @@ type App struct {
 	Identity *identity.Service
 	Org      *org.Service
 	Units    *adminunit.Registry
+	Calendar *calendar.Service
+	Catalog  *catalog.Service
+	Dossiers *dossier.Service
 	Web      *web.Server
 	handler  http.Handler
 	routes   []httpx.Route
+	openAPI  []byte
 	metrics  *metrics
 	demo     []web.DemoAccount
 	server   *http.Server
@@ -79,9 +87,26 @@ func (a *App) init(ctx context.Context) error {
 	if a.Identity, err = identity.New(a.DB, a.Audit, a.Org, a.cfg.Now, a.cfg.Identity); err != nil {
 		return err
 	}
+	a.Org.OnRolesChanged(a.Identity.RolesChanged)
+	a.Calendar = calendar.NewService(a.DB, a.Audit, a.cfg.Now)
+	a.Catalog = catalog.New(a.DB, a.Audit, a.Org, catalog.AdminUnits(a.Units), a.cfg.Now)
+	place := ""
+	if p, err := a.Units.Unit(adminunit.ID{Code: a.cfg.Province, Edition: adminunit.EditionCurrent}); err == nil {
+		place = p.Name
+	}
+	// Reference data changes rarely; a few seconds' delay before an edit shows
+	// in new receipts saves the lookups every receipt repeats.
+	procedures := dossierCatalog{cat: a.Catalog, cache: newTTLCache[dossier.Procedure](5*time.Second, a.cfg.Now)}
+	agencies := dossierAgencies{org: a.Org, units: a.Units, place: place, cache: newTTLCache[dossier.Agency](5*time.Second, a.cfg.Now)}
+	a.Dossiers = dossier.NewService(dossier.Deps{DB: a.DB, Audit: a.Audit, Catalog: procedures, Calendars: a.Calendar,
+		Agencies: agencies, Roles: a.Org, People: a.Identity, Now: a.cfg.Now, Log: a.log},
+		dossier.Config{BaseURL: a.baseURL()})
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
+		}
+		if _, err := a.Catalog.LoadShipped(ctx, actor.SystemActor("demo")); err != nil {
+			return fmt.Errorf("load the shipped procedures: %w", err)
 		}
 	}
 	return a.buildHandler()
@@ -96,9 +121,12 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, dossier.OpenAPI); err != nil {
+		return err
+	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
-		Tx: a.DB.Tx, Province: a.cfg.Province})
+		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar})
 	if err != nil {
 		return err
 	}
@@ -112,6 +140,15 @@ func (a *App) buildHandler() error {
 	a.Web.Register(mux)
 	a.handler = a.middleware(mux)
 	return nil
+}
+
+// baseURL is the public address printed on forms; without a configured one,
+// the listening address.
+func (a *App) baseURL() string {
+	if a.cfg.BaseURL != "" {
+		return a.cfg.BaseURL
+	}
+	return "http://" + a.cfg.Addr
 }
 
 // Handler is the whole HTTP interface.

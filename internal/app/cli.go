@@ -113,6 +113,7 @@ Cách dùng:
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
+  congso bench dossiers [--engines sqlite,postgres] [--officers 64] [--duration 10s] [--crash=true]
   congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
@@ -398,8 +399,30 @@ func backupCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 }
 
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 && args[0] == "dossiers" {
+		o := bench.DossierOptions{Binary: exe}
+		fs := flag.NewFlagSet("bench dossiers", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		engines := fs.String("engines", "sqlite,postgres", "engines to measure")
+		fs.StringVar(&o.PostgresURL, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server where the bench may create a database")
+		fs.IntVar(&o.Officers, "officers", 64, "receiving officers working at once")
+		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of the measured load")
+		fs.BoolVar(&o.Crash, "crash", true, "also kill the server with SIGKILL under load and check what it acknowledged")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		o.Engines = strings.Split(*engines, ",")
+		if o.Officers < 1 || o.Duration <= 0 {
+			return errors.New("--officers and --duration must be positive")
+		}
+		return bench.Dossiers(ctx, o, stdout)
+	}
 	if len(args) == 0 || args[0] != "foundation" {
-		return errors.New("cách dùng: congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]")
+		return errors.New("cách dùng: congso bench foundation|dossiers [cờ…]")
 	}
 	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
 	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)
@@ -412,10 +435,6 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if o.Runs < 1 || o.Concurrency < 1 || o.Duration <= 0 {
 		return errors.New("--runs, --concurrency and --duration must be positive")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
 	}
 	o.Binary = exe
 	return bench.Foundation(ctx, o, stdout)

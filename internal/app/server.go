@@ -21,9 +21,6 @@ import (
 	"github.com/congso/congso/internal/httpx"
 )
 
-//go:embed openapi.yaml
-var openAPIDocument []byte
-
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -66,7 +63,7 @@ func (a *App) registerOps(mux *http.ServeMux, reg *prometheus.Registry) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
-		_, _ = w.Write(openAPIDocument)
+		_, _ = w.Write(a.openAPI)
 	})
 }
 

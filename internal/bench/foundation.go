@@ -164,14 +164,19 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// startServer runs `congso serve` on a free port and waits for /readyz.
+// startServer runs `congso serve` on the embedded database in dir.
 func startServer(ctx context.Context, binary, dir string) (*process, error) {
+	return startServerEnv(ctx, binary, dir, "CONGSO_DATABASE_URL=")
+}
+
+// startServerEnv runs `congso serve` on a free port and waits for /readyz.
+func startServerEnv(ctx context.Context, binary, dir string, env ...string) (*process, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", addr, "--data", dir, "--demo=true")
-	cmd.Env = append(os.Environ(), "CONGSO_DATABASE_URL=", "CONGSO_LOG_LEVEL=warn")
+	cmd.Env = append(append(os.Environ(), "CONGSO_LOG_LEVEL=warn"), env...)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = io.Discard
 	p := &process{cmd: cmd, base: "http://" + addr, exited: make(chan error, 1)}

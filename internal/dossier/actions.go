@@ -202,11 +202,9 @@ func (s *Service) Act(ctx context.Context, by *actor.Actor, code string, action 
 		if err := saveState(ctx, tx, &d); err != nil {
 			return err
 		}
-		var last int
-		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM dossier_events WHERE dossier_id = ?", d.ID).Scan(&last); err != nil {
-			return apperr.Wrap(err, "number event")
-		}
-		t.event.Seq, t.event.ToStatus = last+1, d.Status
+		// Every transition bumps the version once and records one event, and
+		// receipt is version 1 with event 1: the new version numbers the event.
+		t.event.Seq, t.event.ToStatus = d.Version, d.Status
 		if t.event.AgencyID == "" {
 			t.event.AgencyID = t.actingAgency()
 		}
@@ -359,9 +357,6 @@ func (t *transition) startStep(idx int) error {
 	d.StepSeq++
 	d.PlanIdx, d.StepRole, d.AssigneeID = idx, d.Plan[idx].Role, ""
 	d.HolderAgencyID = t.s.stepAgency(d, idx)
-	if err := addAgency(t.ctx, t.tx, d.ID, d.HolderAgencyID); err != nil {
-		return err
-	}
 	return insertStep(t.ctx, t.tx, d.ID, t.s.newStep(d, idx, t.now, t.cal))
 }
 

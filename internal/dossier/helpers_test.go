@@ -69,7 +69,7 @@ func threeDays(agencyIDs ...string) dossier.Procedure {
 		Documents: []dossier.Document{{Name: "Giấy đề nghị đăng ký hộ kinh doanh", Originals: 1}},
 		Steps: []dossier.PlanStep{{Name: "Tiếp nhận hồ sơ", Role: actor.Receiver, Budget: wh(4)}, {Name: "Thẩm định hồ sơ", Role: actor.Specialist, Budget: wh(12)},
 			{Name: "Phê duyệt", Role: actor.Head, Budget: wh(4)}, {Name: "Trả kết quả", Role: actor.Clerk, Budget: wh(4)}},
-		AgencyIDs: agencyIDs, OnlineLevel: "full"}
+		AgencyIDs: agencyIDs, OnlineLevel: "full", Active: true}
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {
@@ -130,7 +130,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	}
 	f.actors["citizen"], _ = ids.ActorFor(ctx, citizen.ID)
 	f.svc = dossier.NewService(dossier.Deps{DB: d, Audit: log, Catalog: procedures{"p3": threeDays(f.agencies["ward"])},
-		Calendars: calendar.NewService(d, log, c.Now), Agencies: agencyInfo{o}, Roles: o, Now: c.Now}, dossier.Config{BaseURL: "https://dvc.example.gov.vn"})
+		Calendars: calendar.NewService(d, log, c.Now), Agencies: agencyInfo{o}, Roles: o, People: ids, Now: c.Now}, dossier.Config{BaseURL: "https://dvc.example.gov.vn"})
 	return f
 }
 

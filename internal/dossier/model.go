@@ -154,6 +154,8 @@ type Procedure struct {
 	Steps       []PlanStep
 	AgencyIDs   []string
 	OnlineLevel string
+	// Active procedures take new dossiers.
+	Active bool
 	// CheckForm validates the e-form's values and returns them cleaned.
 	CheckForm func(values map[string][]string) (map[string]any, error)
 }
@@ -171,11 +173,18 @@ type Calendars interface {
 // Agency is what the forms show of an agency.
 type Agency struct {
 	ID, Code, Name, ParentName, Address, Phone string
+	// Place names the province in the date line of letters ("Hà Tĩnh, ngày …").
+	Place string
 }
 
 // Agencies looks agencies up.
 type Agencies interface {
 	AgencyInfo(ctx context.Context, id string) (Agency, error)
+}
+
+// People gives the names of officials (never of citizens), for the forms.
+type People interface {
+	DisplayNames(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // Applicant is the person or organisation the dossier is for.

@@ -158,7 +158,7 @@ func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossie
 	if by == nil {
 		return nil, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập.")
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
 	where := []string{"1=1"}

@@ -40,6 +40,7 @@ type Service struct {
 	calendars Calendars
 	agencies  Agencies
 	roles     RoleSource
+	people    People
 	now       func() time.Time
 	cfg       Config
 	log       *slog.Logger
@@ -53,6 +54,7 @@ type Deps struct {
 	Calendars Calendars
 	Agencies  Agencies
 	Roles     RoleSource
+	People    People
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -66,7 +68,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.MaxFileSize = 10 << 20
 	}
 	return &Service{db: d.DB, audit: d.Audit, catalog: d.Catalog, calendars: d.Calendars, agencies: d.Agencies, roles: d.Roles,
-		now: d.Now, cfg: cfg, log: d.Log}
+		people: d.People, now: d.Now, cfg: cfg, log: d.Log}
 }
 
 // CreateInput is a new dossier: received at a counter or by post, or filed
@@ -220,6 +222,9 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 	if err != nil {
 		return Dossier{}, err
 	}
+	if !p.Active {
+		return Dossier{}, apperr.Field("procedure_id", "Thủ tục này đã ngừng áp dụng.")
+	}
 	if in.Channel.Online() && p.OnlineLevel == "offline" {
 		return Dossier{}, apperr.Field("channel", "Thủ tục này chưa được nộp trực tuyến; hãy nộp tại bộ phận một cửa hoặc qua bưu chính.")
 	}
@@ -262,10 +267,10 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 	}
 	day := calendar.DateOf(received.In(calendar.Location()))
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		var err error
-		if d.Code, err = nextCode(ctx, tx, receiving.ID, receiving.Code, day); err != nil {
-			return err
-		}
+		// The dossier is written under a provisional code and numbered last:
+		// the day's counter row is locked from numbering to commit, so the
+		// shorter that span, the more receipts per second one agency takes.
+		d.Code = "~" + d.ID
 		action := ActFile
 		if !in.Channel.Online() {
 			action = ActReceive
@@ -273,8 +278,7 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 				return err
 			}
 		}
-		fold := vntext.Fold(d.Code + " " + d.ProcedureName + " " + d.Applicant.Name)
-		if err := insertDossier(ctx, tx, &d, fold); err != nil {
+		if err := insertDossier(ctx, tx, &d, ""); err != nil {
 			return err
 		}
 		if d.StepSeq > 0 {
@@ -293,8 +297,17 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 		if err := insertEvent(ctx, tx, d.ID, ev); err != nil {
 			return err
 		}
-		return s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier." + string(action), ObjectType: "dossier", ObjectID: d.ID,
-			AgencyID: d.ReceivingAgencyID, Detail: map[string]any{"code": d.Code, "status": d.Status}})
+		if err := s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier." + string(action), ObjectType: "dossier", ObjectID: d.ID,
+			AgencyID: d.ReceivingAgencyID, Detail: map[string]any{"status": d.Status, "channel": d.Channel}}); err != nil {
+			return err
+		}
+		var err error
+		if d.Code, err = nextCode(ctx, tx, receiving.ID, receiving.Code, day); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE dossiers SET code = ?, search_fold = ? WHERE id = ?", d.Code,
+			vntext.Fold(d.Code+" "+d.ProcedureName+" "+d.Applicant.Name), d.ID)
+		return apperr.Wrap(err, "number dossier")
 	})
 	if err != nil {
 		return Dossier{}, err

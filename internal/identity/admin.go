@@ -51,7 +51,7 @@ func (s *Service) List(ctx context.Context, by *actor.Actor, f ListFilter) ([]Us
 	default:
 		return nil, actor.Deny(by, "Bạn không có quyền xem danh sách tài khoản.")
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
 	q := "SELECT " + userColumns + " FROM users WHERE id > ?"
@@ -138,6 +138,7 @@ func (s *Service) SetPassword(ctx context.Context, by *actor.Actor, userID, curr
 			hash, s.now().UTC(), userID); err != nil {
 			return apperr.Wrap(err, "set password")
 		}
+		s.cache.forgetUser(userID)
 		// Other sessions end: a changed password must lock out whoever knew the old one.
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, sessionOf(by)); err != nil {
 			return apperr.Wrap(err, "end sessions")
@@ -182,6 +183,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *actor.Actor, userID strin
 		if _, err := tx.Exec(ctx, "UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?", at, s.now().UTC(), userID); err != nil {
 			return apperr.Wrap(err, "disable user")
 		}
+		s.cache.forgetUser(userID)
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: action, ObjectType: "user", ObjectID: userID})
 	})
 }

@@ -37,6 +37,9 @@ type Config struct {
 	LockMax       time.Duration
 	// Issuer names the platform in authenticator apps.
 	Issuer string
+	// ActorCacheTTL is how long a resolved session or token is reused
+	// without asking the database; 0 turns the cache off.
+	ActorCacheTTL time.Duration
 }
 
 // DefaultConfig is what production uses.
@@ -49,6 +52,7 @@ func DefaultConfig() Config {
 		LockBase:      time.Minute,
 		LockMax:       time.Hour,
 		Issuer:        "Cổng số",
+		ActorCacheTTL: 3 * time.Second,
 	}
 }
 
@@ -67,6 +71,7 @@ type Service struct {
 	// dummyHash is checked for unknown logins so that they take as long as
 	// known ones and do not reveal which accounts exist.
 	dummyHash string
+	cache     *actorCache
 }
 
 // New returns the identity service.
@@ -75,7 +80,7 @@ func New(d *db.DB, log *audit.Log, roles RoleSource, now func() time.Time, cfg C
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, audit: log, roles: roles, now: now, cfg: cfg, dummyHash: h}, nil
+	return &Service{db: d, audit: log, roles: roles, now: now, cfg: cfg, dummyHash: h, cache: newActorCache(cfg.ActorCacheTTL)}, nil
 }
 
 // User is an account.

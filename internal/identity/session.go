@@ -203,6 +203,9 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*actor.Ac
 	}
 	now := s.now().UTC()
 	sess := Session{IDHash: hashToken(token)}
+	if e, ok := s.cache.get("s:"+sess.IDHash, now); ok && now.Before(e.session.ExpiresAt) {
+		return withIP(e.actor, ip), e.session, nil
+	}
 	var mfa bool
 	var disabled sql.NullTime
 	err := s.db.QueryRow(ctx, `SELECT s.user_id, s.mfa_done, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, u.disabled_at
@@ -237,6 +240,9 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*actor.Ac
 		sess.LastSeenAt = now
 	}
 	a, err := s.actorFor(ctx, u, ip, sess.IDHash)
+	if err == nil && sess.Stage == StageDone {
+		s.cache.put("s:"+sess.IDHash, a, sess, now)
+	}
 	return a, sess, err
 }
 
@@ -420,6 +426,7 @@ func (s *Service) ResetTOTP(ctx context.Context, by *actor.Actor, userID string)
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
 			return apperr.Wrap(err, "end sessions")
 		}
+		s.cache.forgetUser(userID)
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: "auth.totp_reset", ObjectType: "user", ObjectID: userID})
 	})
 }
@@ -429,6 +436,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
+	s.cache.forgetKey("s:" + hashToken(token))
 	_, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashToken(token))
 	return apperr.Wrap(err, "end session")
 }
@@ -445,6 +453,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, by *actor.Actor) (int64,
 			return apperr.Wrap(err, "end sessions")
 		}
 		n, _ = res.RowsAffected()
+		s.cache.forgetUser(by.UserID)
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: "auth.logout_all", ObjectType: "user", ObjectID: by.UserID,
 			Detail: map[string]any{"sessions": n}})
 	})

@@ -95,6 +95,7 @@ func (s *Service) RevokeToken(ctx context.Context, by *actor.Actor, tokenID stri
 		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", s.now().UTC(), tokenID); err != nil {
 			return apperr.Wrap(err, "revoke token")
 		}
+		s.cache.forgetUser(userID)
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: "token.revoke", ObjectType: "token", ObjectID: tokenID})
 	})
 }
@@ -137,6 +138,10 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret, ip string) (*ac
 		return nil, invalid
 	}
 	now := s.now().UTC()
+	key := "t:" + hashToken(secret)
+	if e, ok := s.cache.get(key, now); ok {
+		return withIP(e.actor, ip), nil
+	}
 	var id, userID string
 	var exp, used, rev, disabled sql.NullTime
 	err := s.db.QueryRow(ctx, `SELECT t.id, t.user_id, t.expires_at, t.last_used_at, t.revoked_at, u.disabled_at
@@ -160,5 +165,13 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret, ip string) (*ac
 	if err != nil {
 		return nil, err
 	}
-	return s.actorFor(ctx, u, ip, "token:"+id)
+	a, err := s.actorFor(ctx, u, ip, "token:"+id)
+	if err != nil {
+		return nil, err
+	}
+	// A token that expires soon is not cached past its expiry.
+	if !exp.Valid || exp.Time.Sub(now) > s.cfg.ActorCacheTTL {
+		s.cache.put(key, a, Session{}, now)
+	}
+	return a, nil
 }

@@ -189,6 +189,17 @@ type Service struct {
 	db    *db.DB
 	audit *audit.Log
 	now   func() time.Time
+	// rolesChanged is told whose roles changed ("" for many accounts at once).
+	rolesChanged func(userID string)
+}
+
+// OnRolesChanged registers who must hear of role changes (the sign-in cache).
+func (s *Service) OnRolesChanged(fn func(userID string)) { s.rolesChanged = fn }
+
+func (s *Service) notifyRoles(userID string) {
+	if s.rolesChanged != nil {
+		s.rolesChanged(userID)
+	}
 }
 
 // New returns the org service.
@@ -474,6 +485,7 @@ func (s *Service) RetireAgency(ctx context.Context, by *actor.Actor, id string, 
 		if _, err := tx.Exec(ctx, "UPDATE agencies SET retired_at = ?, version = version + 1, updated_at = ? WHERE id = ?", at, s.now().UTC(), id); err != nil {
 			return apperr.Wrap(err, "retire agency")
 		}
+		s.notifyRoles("")
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: action, ObjectType: "agency", ObjectID: id, AgencyID: id})
 	})
 }

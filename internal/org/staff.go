@@ -70,6 +70,7 @@ func (s *Service) GrantTx(ctx context.Context, tx *db.Tx, by *actor.Actor, userI
 	if err != nil {
 		return apperr.Wrap(err, "grant role")
 	}
+	s.notifyRoles(userID)
 	return s.audit.Append(ctx, tx, by, audit.Event{Action: "role.grant", ObjectType: "user", ObjectID: userID, AgencyID: agencyID,
 		Detail: map[string]any{"role": role}})
 }
@@ -134,6 +135,7 @@ func (s *Service) Revoke(ctx context.Context, by *actor.Actor, userID, agencyID 
 		if err != nil {
 			return apperr.Wrap(err, "revoke role")
 		}
+		s.notifyRoles(userID)
 		return s.audit.Append(ctx, tx, by, audit.Event{Action: "role.revoke", ObjectType: "user", ObjectID: userID, AgencyID: agencyID,
 			Detail: map[string]any{"role": role}})
 	})

@@ -86,11 +86,15 @@ var messages = map[string][2]string{
 
 // translate returns the message in the language, falling back to the key.
 func translate(lang, key string) string {
-	m, ok := messages[key]
-	if !ok {
-		if m, ok = adminMessages[key]; !ok {
-			return key
+	var m [2]string
+	found := false
+	for _, catalog := range [...]map[string][2]string{messages, adminMessages, catalogMessages, deskMessages} {
+		if m, found = catalog[key]; found {
+			break
 		}
+	}
+	if !found {
+		return key
 	}
 	if lang == "en" {
 		return m[1]

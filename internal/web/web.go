@@ -23,7 +23,10 @@ import (
 	"github.com/congso/congso/internal/adminunit"
 	"github.com/congso/congso/internal/apperr"
 	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/calendar"
+	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/db"
+	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
 )
@@ -45,6 +48,9 @@ type Deps struct {
 	Tx func(ctx context.Context, fn func(*db.Tx) error) error
 	// Province is the GSO code of the province the platform serves.
 	Province string
+	Catalog  *catalog.Service
+	Dossiers *dossier.Service
+	Calendar *calendar.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
