@@ -71,7 +71,7 @@ func (c dossierCatalog) load(ctx context.Context, id string) (dossier.Procedure,
 	for _, s := range p.Steps {
 		out.Steps = append(out.Steps, dossier.PlanStep{Name: s.Name, Role: s.Role, Budget: s.Budget})
 	}
-	form, env := p.Form, c.cat.CheckEnv()
-	out.CheckForm = func(values map[string][]string) (map[string]any, error) { return form.Check(values, env) }
+	form := p.Form
+	out.CheckForm = func(values map[string][]string) (map[string]any, error) { return form.Check(values, c.cat.CheckEnv()) }
 	return out, nil
 }

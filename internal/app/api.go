@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/httpx"
@@ -15,6 +16,7 @@ func (a *App) registerAPI(r *httpx.Router) {
 	org.API{Svc: a.Org, Log: a.log}.Register(r)
 	org.UnitAPI{Units: a.Units, Log: a.log, Now: a.cfg.Now}.Register(r)
 	audit.API{Log: a.Audit, Logger: a.log}.Register(r)
+	calendar.API{Svc: a.Calendar, Log: a.log, Now: a.cfg.Now}.Register(r)
 	catalog.API{Svc: a.Catalog, Log: a.log}.Register(r)
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
 }

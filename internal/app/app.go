@@ -105,9 +105,12 @@ func (a *App) init(ctx context.Context) error {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
-		if _, err := a.Catalog.LoadShipped(ctx, actor.SystemActor("demo")); err != nil {
-			return fmt.Errorf("load the shipped procedures: %w", err)
-		}
+	}
+	// The shipped procedures are loaded once per version of the data and
+	// never overwrite a province's edits (in production, admins assign them to
+	// agencies once the agencies are imported).
+	if _, err := a.Catalog.LoadShipped(ctx, actor.SystemActor("startup")); err != nil {
+		return fmt.Errorf("load the shipped procedures: %w", err)
 	}
 	return a.buildHandler()
 }
@@ -121,7 +124,7 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, dossier.OpenAPI); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,

@@ -60,6 +60,35 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 	if len(served) < 20 {
 		t.Errorf("only %d API routes registered", len(served))
 	}
+	// Every reference points at something the document defines.
+	var whole map[string]any
+	if err := yaml.Unmarshal([]byte(res.Body), &whole); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["$ref"].(string); ok {
+				var node any = whole
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, _ := node.(map[string]any)
+					node = m[part]
+				}
+				if node == nil {
+					t.Errorf("dangling reference %s", ref)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(whole)
 }
 
 func TestOperationsEndpoints(t *testing.T) {

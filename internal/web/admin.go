@@ -9,4 +9,5 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 	s.registerAdminUsers(mux)
 	s.registerAdminUnits(mux)
 	s.registerAdminAudit(mux)
+	s.registerAdminProcedures(mux)
 }
