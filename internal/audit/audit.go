@@ -337,7 +337,7 @@ func (l *Log) List(ctx context.Context, a *actor.Actor, f Filter) ([]Entry, erro
 			return nil, nil
 		}
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
 	q := `SELECT id, COALESCE(seq, 0), at, actor_id, agency_id, action, object_type, object_id, detail, ip, COALESCE(prev_hash, ''),
