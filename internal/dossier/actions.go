@@ -211,6 +211,9 @@ func (s *Service) Act(ctx context.Context, by *actor.Actor, code string, action 
 		if err := insertEvent(ctx, tx, d.ID, t.event); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, &d, t.event); err != nil {
+			return err
+		}
 		detail := map[string]any{"code": d.Code, "from": t.event.FromStatus, "to": d.Status}
 		if err := s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier." + string(action), ObjectType: "dossier", ObjectID: d.ID,
 			AgencyID: t.event.AgencyID, Detail: detail}); err != nil {

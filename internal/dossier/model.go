@@ -12,6 +12,7 @@ import (
 
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/calendar"
+	"github.com/congso/congso/internal/db"
 )
 
 // Status is a dossier's state as the national public-service portal codes it.
@@ -180,6 +181,13 @@ type Agency struct {
 // Agencies looks agencies up.
 type Agencies interface {
 	AgencyInfo(ctx context.Context, id string) (Agency, error)
+}
+
+// Listener hears of every change of a dossier inside the transaction that
+// makes it, so that what it queues — a notification, a record for the national
+// portal — commits with the change or not at all.
+type Listener interface {
+	DossierChanged(ctx context.Context, tx *db.Tx, d *Dossier, e Event) error
 }
 
 // People gives the names of officials (never of citizens), for the forms.

@@ -44,6 +44,20 @@ type Service struct {
 	now       func() time.Time
 	cfg       Config
 	log       *slog.Logger
+	listeners []Listener
+}
+
+// Listen registers a listener of every change; call it while wiring, before
+// the service is used.
+func (s *Service) Listen(l Listener) { s.listeners = append(s.listeners, l) }
+
+func (s *Service) changed(ctx context.Context, tx *db.Tx, d *Dossier, e Event) error {
+	for _, l := range s.listeners {
+		if err := l.DossierChanged(ctx, tx, d, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Deps are what the service is built from.
@@ -305,9 +319,11 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 		if d.Code, err = nextCode(ctx, tx, receiving.ID, receiving.Code, day); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE dossiers SET code = ?, search_fold = ? WHERE id = ?", d.Code,
-			vntext.Fold(d.Code+" "+d.ProcedureName+" "+d.Applicant.Name), d.ID)
-		return apperr.Wrap(err, "number dossier")
+		if _, err = tx.Exec(ctx, "UPDATE dossiers SET code = ?, search_fold = ? WHERE id = ?", d.Code,
+			vntext.Fold(d.Code+" "+d.ProcedureName+" "+d.Applicant.Name), d.ID); err != nil {
+			return apperr.Wrap(err, "number dossier")
+		}
+		return s.changed(ctx, tx, &d, ev)
 	})
 	if err != nil {
 		return Dossier{}, err
