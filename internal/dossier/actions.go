@@ -170,6 +170,22 @@ type transition struct {
 // it with actor, time and note — all in one transaction, so that nothing is
 // half-done.
 func (s *Service) Act(ctx context.Context, by *actor.Actor, code string, action Action, in ActionInput) (Dossier, error) {
+	var out Dossier
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.ActIn(ctx, tx, by, code, action, in)
+		return err
+	})
+	if err != nil {
+		return Dossier{}, err
+	}
+	s.decorate(&out)
+	return out, nil
+}
+
+// ActIn is Act inside the caller's transaction, for a change that must
+// commit together with the caller's own (a payment confirmed by the gateway).
+func (s *Service) ActIn(ctx context.Context, tx *db.Tx, by *actor.Actor, code string, action Action, in ActionInput) (Dossier, error) {
 	if by == nil {
 		return Dossier{}, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập.")
 	}
@@ -179,54 +195,45 @@ func (s *Service) Act(ctx context.Context, by *actor.Actor, code string, action 
 	if err := in.normalize(); err != nil {
 		return Dossier{}, err
 	}
-	var out Dossier
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		d, err := load(ctx, tx, code, true)
-		if err != nil {
-			return err
-		}
-		if in.Version > 0 && in.Version != d.Version {
-			return apperr.New(apperr.Conflict, "Hồ sơ %s vừa được người khác cập nhật; hãy tải lại và thao tác lại.", d.Code)
-		}
-		cal, err := s.calendars.ForAgency(ctx, d.AgencyID)
-		if err != nil {
-			return err
-		}
-		now := db.Instant(s.now())
-		t := &transition{s: s, ctx: ctx, tx: tx, by: by, d: &d, in: in, now: now, cal: cal,
-			event: Event{At: now, ActorID: by.UserID, Action: action, FromStatus: d.Status, Note: in.Note}}
-		if err := t.apply(action); err != nil {
-			return err
-		}
-		d.UpdatedAt = now
-		if err := saveState(ctx, tx, &d); err != nil {
-			return err
-		}
-		// Every transition bumps the version once and records one event, and
-		// receipt is version 1 with event 1: the new version numbers the event.
-		t.event.Seq, t.event.ToStatus = d.Version, d.Status
-		if t.event.AgencyID == "" {
-			t.event.AgencyID = t.actingAgency()
-		}
-		if err := insertEvent(ctx, tx, d.ID, t.event); err != nil {
-			return err
-		}
-		if err := s.changed(ctx, tx, &d, t.event); err != nil {
-			return err
-		}
-		detail := map[string]any{"code": d.Code, "from": t.event.FromStatus, "to": d.Status}
-		if err := s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier." + string(action), ObjectType: "dossier", ObjectID: d.ID,
-			AgencyID: t.event.AgencyID, Detail: detail}); err != nil {
-			return err
-		}
-		out = d
-		return nil
-	})
+	d, err := load(ctx, tx, code, true)
 	if err != nil {
 		return Dossier{}, err
 	}
-	s.decorate(&out)
-	return out, nil
+	if in.Version > 0 && in.Version != d.Version {
+		return Dossier{}, apperr.New(apperr.Conflict, "Hồ sơ %s vừa được người khác cập nhật; hãy tải lại và thao tác lại.", d.Code)
+	}
+	cal, err := s.calendars.ForAgency(ctx, d.AgencyID)
+	if err != nil {
+		return Dossier{}, err
+	}
+	now := db.Instant(s.now())
+	t := &transition{s: s, ctx: ctx, tx: tx, by: by, d: &d, in: in, now: now, cal: cal,
+		event: Event{At: now, ActorID: by.UserID, Action: action, FromStatus: d.Status, Note: in.Note}}
+	if err := t.apply(action); err != nil {
+		return Dossier{}, err
+	}
+	d.UpdatedAt = now
+	if err := saveState(ctx, tx, &d); err != nil {
+		return Dossier{}, err
+	}
+	// Every transition bumps the version once and records one event, and
+	// receipt is version 1 with event 1: the new version numbers the event.
+	t.event.Seq, t.event.ToStatus = d.Version, d.Status
+	if t.event.AgencyID == "" {
+		t.event.AgencyID = t.actingAgency()
+	}
+	if err := insertEvent(ctx, tx, d.ID, t.event); err != nil {
+		return Dossier{}, err
+	}
+	if err := s.changed(ctx, tx, &d, t.event); err != nil {
+		return Dossier{}, err
+	}
+	detail := map[string]any{"code": d.Code, "from": t.event.FromStatus, "to": d.Status}
+	if err := s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier." + string(action), ObjectType: "dossier", ObjectID: d.ID,
+		AgencyID: t.event.AgencyID, Detail: detail}); err != nil {
+		return Dossier{}, err
+	}
+	return d, nil
 }
 
 // actingAgency is the agency the actor acts for on this dossier.

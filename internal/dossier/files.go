@@ -98,7 +98,7 @@ func (s *Service) AddFile(ctx context.Context, by *actor.Actor, code, kind, docu
 	}
 	sum := sha256.Sum256(data)
 	f := File{ID: db.NewID(), Kind: kind, Document: document, Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
-		ContentType: ct, Digitised: true, UploadedBy: by.UserID, UploadedAt: db.Instant(s.now())}
+		ContentType: ct, Digitised: true, Source: "upload", UploadedBy: by.UserID, UploadedAt: db.Instant(s.now())}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO blobs (sha256, size, content_type, data, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (sha256) DO NOTHING`, f.SHA256, f.Size, ct, data, f.UploadedAt); err != nil {
@@ -131,8 +131,8 @@ func humanSize(n int64) string {
 }
 
 func files(ctx context.Context, r db.Runner, dossierID string) ([]File, error) {
-	rows, err := r.Query(ctx, `SELECT id, kind, document, file_name, sha256, size, content_type, digitised, uploaded_by, uploaded_at
-		FROM dossier_files WHERE dossier_id = ? ORDER BY uploaded_at, id`, dossierID)
+	rows, err := r.Query(ctx, `SELECT id, kind, document, file_name, sha256, size, content_type, digitised, source,
+		COALESCE(store_item_id, ''), uploaded_by, uploaded_at FROM dossier_files WHERE dossier_id = ? ORDER BY uploaded_at, id`, dossierID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read files")
 	}
@@ -140,7 +140,8 @@ func files(ctx context.Context, r db.Runner, dossierID string) ([]File, error) {
 	var out []File
 	for rows.Next() {
 		var f File
-		if err := rows.Scan(&f.ID, &f.Kind, &f.Document, &f.Name, &f.SHA256, &f.Size, &f.ContentType, &f.Digitised, &f.UploadedBy, &f.UploadedAt); err != nil {
+		if err := rows.Scan(&f.ID, &f.Kind, &f.Document, &f.Name, &f.SHA256, &f.Size, &f.ContentType, &f.Digitised, &f.Source, &f.StoreItemID,
+			&f.UploadedBy, &f.UploadedAt); err != nil {
 			return nil, apperr.Wrap(err, "read file")
 		}
 		out = append(out, f)
@@ -159,9 +160,11 @@ func (s *Service) FileContent(ctx context.Context, by *actor.Actor, code, fileID
 	}
 	var f File
 	var data []byte
-	err = s.db.QueryRow(ctx, `SELECT f.id, f.kind, f.document, f.file_name, f.sha256, f.size, f.content_type, f.digitised, f.uploaded_by,
-		f.uploaded_at, b.data FROM dossier_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.dossier_id = ? AND f.id = ?`, d.ID, fileID).
-		Scan(&f.ID, &f.Kind, &f.Document, &f.Name, &f.SHA256, &f.Size, &f.ContentType, &f.Digitised, &f.UploadedBy, &f.UploadedAt, &data)
+	err = s.db.QueryRow(ctx, `SELECT f.id, f.kind, f.document, f.file_name, f.sha256, f.size, f.content_type, f.digitised, f.source,
+		COALESCE(f.store_item_id, ''), f.uploaded_by, f.uploaded_at, b.data FROM dossier_files f JOIN blobs b ON b.sha256 = f.sha256
+		WHERE f.dossier_id = ? AND f.id = ?`, d.ID, fileID).
+		Scan(&f.ID, &f.Kind, &f.Document, &f.Name, &f.SHA256, &f.Size, &f.ContentType, &f.Digitised, &f.Source, &f.StoreItemID, &f.UploadedBy,
+			&f.UploadedAt, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return File{}, nil, apperr.New(apperr.NotFound, "Không tìm thấy tệp.")
 	}

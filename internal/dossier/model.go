@@ -190,6 +190,29 @@ type Listener interface {
 	DossierChanged(ctx context.Context, tx *db.Tx, d *Dossier, e Event) error
 }
 
+// StoredFile is a file of a citizen's personal e-data store.
+type StoredFile struct {
+	SHA256      string
+	Name        string
+	ContentType string
+	Size        int64
+	// Document names the paper the file is (e.g. "Giấy khai sinh").
+	Document string
+}
+
+// EStore lends files of a citizen's e-data store to the dossiers they file.
+type EStore interface {
+	// Take checks that the item belongs to the owner and is still valid and
+	// returns its file, whose content is already among the stored blobs.
+	Take(ctx context.Context, tx *db.Tx, ownerID, itemID string) (StoredFile, error)
+}
+
+// StoreRef names an item of the applicant's e-data store to reuse.
+type StoreRef struct {
+	ItemID   string `json:"item_id"`
+	Document string `json:"document"`
+}
+
 // People gives the names of officials (never of citizens), for the forms.
 type People interface {
 	DisplayNames(ctx context.Context, ids []string) (map[string]string, error)
@@ -297,14 +320,17 @@ type Event struct {
 
 // File is an attachment or a result.
 type File struct {
-	ID          string    `json:"id"`
-	Kind        string    `json:"kind"` // attachment, supplement, result
-	Document    string    `json:"document,omitempty"`
-	Name        string    `json:"name"`
-	SHA256      string    `json:"sha256"`
-	Size        int64     `json:"size"`
-	ContentType string    `json:"content_type"`
-	Digitised   bool      `json:"digitised"`
+	ID          string `json:"id"`
+	Kind        string `json:"kind"` // attachment, supplement, result
+	Document    string `json:"document,omitempty"`
+	Name        string `json:"name"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
+	Digitised   bool   `json:"digitised"`
+	// Source is "upload" or "estore" (reused from the citizen's store).
+	Source      string    `json:"source"`
+	StoreItemID string    `json:"store_item_id,omitempty"`
 	UploadedBy  string    `json:"uploaded_by"`
 	UploadedAt  time.Time `json:"uploaded_at"`
 }

@@ -41,6 +41,7 @@ type Service struct {
 	agencies  Agencies
 	roles     RoleSource
 	people    People
+	store     EStore
 	now       func() time.Time
 	cfg       Config
 	log       *slog.Logger
@@ -69,8 +70,10 @@ type Deps struct {
 	Agencies  Agencies
 	Roles     RoleSource
 	People    People
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Store lends files of citizens' e-data stores; nil turns reuse off.
+	Store EStore
+	Now   func() time.Time
+	Log   *slog.Logger
 }
 
 // NewService returns the dossier service.
@@ -82,7 +85,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.MaxFileSize = 10 << 20
 	}
 	return &Service{db: d.DB, audit: d.Audit, catalog: d.Catalog, calendars: d.Calendars, agencies: d.Agencies, roles: d.Roles,
-		people: d.People, now: d.Now, cfg: cfg, log: d.Log}
+		people: d.People, store: d.Store, now: d.Now, cfg: cfg, log: d.Log}
 }
 
 // CreateInput is a new dossier: received at a counter or by post, or filed
@@ -103,6 +106,9 @@ type CreateInput struct {
 	// ReceivedOn is, for a dossier that came by post, the day it arrived
 	// (YYYY-MM-DD); it must be a working day in the last 30 days.
 	ReceivedOn string `json:"received_on"`
+	// FromStore reuses papers of the applicant's e-data store instead of new
+	// uploads; only the applicant filing for themselves may.
+	FromStore []StoreRef `json:"from_store"`
 }
 
 func (s *Service) pickAgencies(ctx context.Context, by *actor.Actor, in *CreateInput, p Procedure) error {
@@ -301,6 +307,9 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 				return err
 			}
 		}
+		if err := s.takeFromStore(ctx, tx, by, &d, in.FromStore, now); err != nil {
+			return err
+		}
 		for _, id := range uniq(d.ReceivingAgencyID, d.AgencyID) {
 			if err := addAgency(ctx, tx, d.ID, id); err != nil {
 				return err
@@ -330,6 +339,38 @@ func (s *Service) Create(ctx context.Context, by *actor.Actor, in CreateInput) (
 	}
 	s.decorate(&d)
 	return d, nil
+}
+
+// takeFromStore attaches the reused papers of the applicant's e-data store.
+func (s *Service) takeFromStore(ctx context.Context, tx *db.Tx, by *actor.Actor, d *Dossier, refs []StoreRef, now time.Time) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	if s.store == nil {
+		return apperr.Field("from_store", "Kho dữ liệu điện tử chưa được bật.")
+	}
+	if d.Applicant.UserID == "" || by.UserID != d.Applicant.UserID {
+		return apperr.Field("from_store", "Chỉ người nộp hồ sơ được dùng giấy tờ trong kho dữ liệu của mình.")
+	}
+	if len(refs) > 50 {
+		return apperr.Field("from_store", "Tối đa 50 giấy tờ từ kho dữ liệu.")
+	}
+	for _, ref := range refs {
+		f, err := s.store.Take(ctx, tx, d.Applicant.UserID, ref.ItemID)
+		if err != nil {
+			return err
+		}
+		doc := vntext.NFC(ref.Document)
+		if doc == "" {
+			doc = f.Document
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO dossier_files (id, dossier_id, kind, document, file_name, sha256, size, content_type, digitised,
+			source, store_item_id, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, db.NewID(), d.ID, KindAttachment,
+			doc, f.Name, f.SHA256, f.Size, f.ContentType, true, "estore", ref.ItemID, by.UserID, now); err != nil {
+			return apperr.Wrap(err, "attach a paper from the e-data store")
+		}
+	}
+	return nil
 }
 
 func uniq(ids ...string) []string {
