@@ -88,7 +88,8 @@ var messages = map[string][2]string{
 func translate(lang, key string) string {
 	var m [2]string
 	found := false
-	for _, catalog := range [...]map[string][2]string{messages, adminMessages, catalogMessages, deskMessages} {
+	for _, catalog := range [...]map[string][2]string{messages, adminMessages, catalogMessages, deskMessages, estoreMessages,
+		paymentMessages, notifyMessages, ratingMessages, portalMessages} {
 		if m, found = catalog[key]; found {
 			break
 		}

@@ -104,6 +104,15 @@ var deskMessages = map[string][2]string{
 	"dhelp.transfer":           {"Chuyển phần việc cho cơ quan phối hợp (thuế, đăng ký đất đai…) với thời gian dành cho cơ quan đó.", "Hand a part of the work to another agency (tax, land registry…) with the time it has for it."},
 	"dhelp.transfer_back":      {"Cơ quan phối hợp đã xong phần việc: ghi kết quả và trả hồ sơ về cơ quan giải quyết.", "The other agency's part is done: note the result and hand the dossier back."},
 
+	"dnote.refuse":             {"Lý do từ chối tiếp nhận", "Reason for the refusal"},
+	"dnote.send_back":          {"Nội dung cần xử lý lại", "What must be redone"},
+	"dnote.stop":               {"Lý do dừng xử lý", "Reason for stopping"},
+	"dnote.apologise":          {"Lý do chậm trễ", "Reason for the delay"},
+	"dnote.transfer_back":      {"Kết quả phần việc của cơ quan phối hợp", "Result of the other agency's part"},
+	"dnote.decline_withdrawal": {"Lý do không chấp nhận rút hồ sơ", "Reason for declining"},
+	"dnote.withdraw":           {"Đơn xin rút hồ sơ của người nộp (nội dung, ngày nộp đơn)", "The applicant's request to withdraw (content, date)"},
+	"dnote.request_supplement": {"Lý do, hướng dẫn bổ sung", "Reason and guidance"},
+
 	"dfile.attachment": {"Thành phần hồ sơ", "Dossier paper"},
 	"dfile.supplement": {"Giấy tờ bổ sung", "Supplement"},
 	"dfile.result":     {"Kết quả giải quyết", "Result"},
@@ -206,7 +215,6 @@ var deskMessages = map[string][2]string{
 	"dossier.in.method":              {"Hình thức nộp", "Paid by"},
 	"dossier.in.reference":           {"Số biên lai, chứng từ", "Receipt or reference number"},
 	"dossier.in.note":                {"Ghi chú", "Note"},
-	"dossier.in.reason":              {"Lý do", "Reason"},
 	"dossier.confirm":                {"Tôi đã kiểm tra và xác nhận thao tác", "I have checked and confirm"},
 	"dossier.confirm.missing":        {"Hãy đánh dấu ô xác nhận trước khi thực hiện thao tác.", "Tick the confirmation box first."},
 	"dossier.done":                   {"Đã thực hiện: %s.", "Done: %s."},
