@@ -10,4 +10,5 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 	s.registerAdminUnits(mux)
 	s.registerAdminAudit(mux)
 	s.registerAdminProcedures(mux)
+	s.registerAdminCalendar(mux)
 }

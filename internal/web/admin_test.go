@@ -24,6 +24,7 @@ import (
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/adminunit"
 	"github.com/congso/congso/internal/audit"
+	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/db/dbtest"
 	"github.com/congso/congso/internal/identity"
@@ -74,7 +75,8 @@ func newAdminApp(t *testing.T) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Identity: ids, Org: o, Units: reg, Audit: lg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Tx: d.Tx, Province: "42"})
+	s, err := New(Deps{Identity: ids, Org: o, Units: reg, Audit: lg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Tx: d.Tx, Province: "42",
+		Calendar: calendar.NewService(d, lg, now)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,8 @@ func navFor(a *actor.Actor, current string) []NavItem {
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/agencies", Key: "nav.agencies"}, NavItem{Href: "/admin/users", Key: "nav.users"})
 		}
-		items = append(items, NavItem{Href: "/admin/procedures", Key: "nav.procedures"}, NavItem{Href: "/admin/units", Key: "nav.units"})
+		items = append(items, NavItem{Href: "/admin/procedures", Key: "nav.procedures"}, NavItem{Href: "/admin/units", Key: "nav.units"},
+			NavItem{Href: "/admin/calendar", Key: "nav.calendar"})
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"})
 		}
