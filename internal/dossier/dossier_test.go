@@ -351,6 +351,14 @@ func TestQueues(t *testing.T) {
 			return len(list)
 		}
 		eq(t, "receiver's queue", count("tiepnhan", dossier.QueueProcess), 1) // b still at the receipt step
+		for _, who := range []string{"tiepnhan", "chuyenvien", "lanhdao", "tiepnhan.khac"} {
+			for _, q := range dossier.Queues() {
+				n, err := f.svc.Count(ctx, f.actors[who], dossier.Filter{Queue: q})
+				if err != nil || n != count(who, q) {
+					t.Errorf("Count(%s, %s) = %d, %v; List gives %d", who, q, n, err, count(who, q))
+				}
+			}
+		}
 		eq(t, "specialist's queue", count("chuyenvien", dossier.QueueProcess), 1)
 		eq(t, "head's queue", count("lanhdao", dossier.QueueApprove), 0)
 		eq(t, "other ward sees nothing", count("tiepnhan.khac", dossier.QueueAll), 0)

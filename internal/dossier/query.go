@@ -154,12 +154,11 @@ type Filter struct {
 // List returns dossiers newest first. Officials see those of their agencies
 // (each list of applicants is recorded as a read of personal data),
 // province-wide roles all, citizens their own.
-func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossier, error) {
+// filterSQL turns a filter into the WHERE clause of a list, scoped to what
+// the actor may see; "" means nothing is visible.
+func (s *Service) filterSQL(ctx context.Context, by *actor.Actor, f Filter) (string, []any, error) {
 	if by == nil {
-		return nil, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập.")
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 50
+		return "", nil, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập.")
 	}
 	where := []string{"1=1"}
 	var args []any
@@ -214,7 +213,7 @@ func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossie
 	default:
 		ids := by.AgencyIDs()
 		if len(ids) == 0 {
-			return nil, nil
+			return "", nil, nil
 		}
 		var a []any
 		for _, id := range ids {
@@ -245,15 +244,15 @@ func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossie
 	case QueueDueSoon:
 		cal, err := s.calendars.ForAgency(ctx, f.AgencyID)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		soon, err := cal.AddWorkingTime(now, s.cfg.DueSoon)
 		if err != nil {
-			return nil, apperr.Wrap(err, "due-soon threshold")
+			return "", nil, apperr.Wrap(err, "due-soon threshold")
 		}
 		add("d.status IN (?, ?) AND d.due_at >= ? AND d.due_at <= ?", int(Accepted), int(Processing), now, soon)
 	default:
-		return nil, apperr.Field("queue", "Danh sách hồ sơ không hợp lệ.")
+		return "", nil, apperr.Field("queue", "Danh sách hồ sơ không hợp lệ.")
 	}
 	if f.Status != 0 {
 		add("d.status = ?", int(f.Status))
@@ -277,11 +276,38 @@ func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossie
 		at, id, ok := strings.Cut(f.After, "|")
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if !ok || err != nil {
-			return nil, apperr.Field("cursor", "Con trỏ phân trang không hợp lệ.")
+			return "", nil, apperr.Field("cursor", "Con trỏ phân trang không hợp lệ.")
 		}
 		add("(d.filed_at < ? OR (d.filed_at = ? AND d.id < ?))", t, t, id)
 	}
-	q := "SELECT " + dossierColumns + " FROM dossiers d WHERE " + strings.Join(where, " AND ") +
+	return strings.Join(where, " AND "), args, nil
+}
+
+// Count counts the dossiers a filter selects (for the worklists' tabs); it
+// reads no personal data and records nothing.
+func (s *Service) Count(ctx context.Context, by *actor.Actor, f Filter) (int, error) {
+	f.After = ""
+	where, args, err := s.filterSQL(ctx, by, f)
+	if err != nil || where == "" {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM dossiers d WHERE "+where, args...).Scan(&n); err != nil {
+		return 0, apperr.Wrap(err, "count dossiers")
+	}
+	return n, nil
+}
+
+func (s *Service) List(ctx context.Context, by *actor.Actor, f Filter) ([]Dossier, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	where, args, err := s.filterSQL(ctx, by, f)
+	if err != nil || where == "" {
+		return nil, err
+	}
+	official := by.Kind == actor.Official || by.Kind == actor.Machine || by.IsSystem()
+	q := "SELECT " + dossierColumns + " FROM dossiers d WHERE " + where +
 		fmt.Sprintf(" ORDER BY d.filed_at DESC, d.id DESC LIMIT %d", f.Limit)
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {

@@ -175,6 +175,10 @@ func (s *Server) page(r *http.Request, title string, data any) Page {
 func navFor(a *actor.Actor, current string) []NavItem {
 	items := []NavItem{{Href: "/", Key: "nav.home"}}
 	if a != nil && a.IsOfficial() {
+		items = append(items, NavItem{Href: "/desk", Key: "nav.desk"})
+		if a.HasAnywhere(actor.Receiver) {
+			items = append(items, NavItem{Href: "/desk/counter", Key: "nav.counter"})
+		}
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/agencies", Key: "nav.agencies"}, NavItem{Href: "/admin/users", Key: "nav.users"})
 		}
@@ -184,11 +188,20 @@ func navFor(a *actor.Actor, current string) []NavItem {
 			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"})
 		}
 	}
+	items = append(items, NavItem{Href: "/tra-cuu", Key: "nav.track"})
 	if a != nil {
 		items = append(items, NavItem{Href: "/account", Key: "nav.account"})
 	}
-	for i := range items {
-		items[i].Current = items[i].Href == current || (items[i].Href != "/" && strings.HasPrefix(current, items[i].Href+"/"))
+	// The entry whose address is the longest prefix of the page is current.
+	best := -1
+	for i, it := range items {
+		match := it.Href == current || (it.Href != "/" && strings.HasPrefix(current, it.Href+"/"))
+		if match && (best < 0 || len(it.Href) > len(items[best].Href)) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		items[best].Current = true
 	}
 	return items
 }
@@ -305,6 +318,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAuth(mux)
 	s.registerAccount(mux)
 	s.registerAdmin(mux)
+	s.registerDesk(mux)
 	mux.HandleFunc("/", s.notFound)
 }
 
