@@ -89,9 +89,14 @@ func (a *App) seedDemo(ctx context.Context) ([]web.DemoAccount, error) {
 		role := map[actor.Kind]string{actor.Citizen: "Người dân", actor.Organisation: "Doanh nghiệp"}[u.kind]
 		for _, r := range u.roles {
 			if role != "" {
-				role += ", "
+				role += "; "
 			}
 			role += r.role.Label()
+			for _, a := range demoAgencies {
+				if a.key == r.agency && r.agency != "" {
+					role += " (" + a.short + ")"
+				}
+			}
 		}
 		accounts = append(accounts, web.DemoAccount{Login: login, Password: DemoPassword, Role: role})
 	}

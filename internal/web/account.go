@@ -100,7 +100,7 @@ func (s *Server) accountProfile(w http.ResponseWriter, r *http.Request) {
 		s.accountFormError(w, r, a, err)
 		return
 	}
-	s.redirect(w, r, "/account", "Đã lưu thông tin liên hệ.")
+	s.redirect(w, r, "/account", translate(langOf(r), "account.saved"))
 }
 
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +119,7 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		s.accountFormError(w, r, a, err)
 		return
 	}
-	s.redirect(w, r, "/account", "Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.")
+	s.redirect(w, r, "/account", translate(langOf(r), "account.password.changed"))
 }
 
 func (s *Server) accountLogoutAll(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +132,7 @@ func (s *Server) accountLogoutAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.clearSession(w)
-	s.redirect(w, r, "/login", "Đã đăng xuất khỏi mọi thiết bị.")
+	s.redirect(w, r, "/login", translate(langOf(r), "account.loggedout.all"))
 }
 
 func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request) {
@@ -177,5 +177,5 @@ func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.redirect(w, r, "/account", "Đã thu hồi mã truy cập.")
+	s.redirect(w, r, "/account", translate(langOf(r), "account.token.revoked"))
 }

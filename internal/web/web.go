@@ -136,6 +136,8 @@ type Page struct {
 	Demo    bool
 	Data    any
 	Partial bool
+	// ErrorPage shows Error under the page's heading instead of above it.
+	ErrorPage bool
 }
 
 // NavItem is an entry of the navigation, shown by role.
@@ -246,7 +248,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := s.page(r, translate(langOf(r), "error.title"), nil)
-	p.Error = apperr.MessageOf(err)
+	p.Error, p.ErrorPage = apperr.MessageOf(err), true
 	s.render(w, r, statusOf(code), "error", p)
 }
 
@@ -314,6 +316,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	fileServer := http.FileServer(http.FS(static))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(fileServer)))
 	mux.HandleFunc("GET /{$}", s.home)
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /lang/{lang}", s.switchLang)
 	s.registerAuth(mux)
 	s.registerAccount(mux)
@@ -337,7 +340,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.page(r, translate(langOf(r), "error.title"), nil)
-	p.Error = translate(p.Lang, "error.notfound")
+	p.Error, p.ErrorPage = translate(p.Lang, "error.notfound"), true
 	s.render(w, r, http.StatusNotFound, "error", p)
 }
 
