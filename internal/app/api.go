@@ -19,4 +19,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	calendar.API{Svc: a.Calendar, Log: a.log, Now: a.cfg.Now}.Register(r)
 	catalog.API{Svc: a.Catalog, Log: a.log}.Register(r)
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
+	a.registerCitizenAPI(r)
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,9 +23,16 @@ import (
 	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/dossier"
+	"github.com/congso/congso/internal/draft"
+	"github.com/congso/congso/internal/estore"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/natsync"
+	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
+	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/popdb"
+	"github.com/congso/congso/internal/rating"
 	"github.com/congso/congso/internal/web"
 )
 
@@ -40,14 +48,23 @@ type App struct {
 	Calendar *calendar.Service
 	Catalog  *catalog.Service
 	Dossiers *dossier.Service
-	Web      *web.Server
-	handler  http.Handler
-	routes   []httpx.Route
-	openAPI  []byte
-	metrics  *metrics
-	demo     []web.DemoAccount
-	server   *http.Server
-	listener net.Listener
+	Notify   *notify.Service
+	Rating   *rating.Service
+	EStore   *estore.Service
+	Payments *payment.Service
+	// Population checks citizens against the national population database.
+	Population *popdb.Service
+	NatSync    *natsync.Service
+	Web        *web.Server
+	handler    http.Handler
+	routes     []httpx.Route
+	openAPI    []byte
+	metrics    *metrics
+	demo       []web.DemoAccount
+	server     *http.Server
+	listener   net.Listener
+	// workers run in the background while the app serves.
+	workers []func(context.Context)
 }
 
 // New opens the database, applies migrations, loads the reference data and,
@@ -98,9 +115,14 @@ func (a *App) init(ctx context.Context) error {
 	// in new receipts saves the lookups every receipt repeats.
 	procedures := dossierCatalog{cat: a.Catalog, cache: newTTLCache[dossier.Procedure](5*time.Second, a.cfg.Now)}
 	agencies := dossierAgencies{org: a.Org, units: a.Units, place: place, cache: newTTLCache[dossier.Agency](5*time.Second, a.cfg.Now)}
+	a.EStore = estore.New(estore.Deps{DB: a.DB, Audit: a.Audit, Agencies: agencies, Now: a.cfg.Now}, estore.Config{BaseURL: a.baseURL()})
 	a.Dossiers = dossier.NewService(dossier.Deps{DB: a.DB, Audit: a.Audit, Catalog: procedures, Calendars: a.Calendar,
-		Agencies: agencies, Roles: a.Org, People: a.Identity, Now: a.cfg.Now, Log: a.log},
+		Agencies: agencies, Roles: a.Org, People: a.Identity, Store: a.EStore, Now: a.cfg.Now, Log: a.log},
 		dossier.Config{BaseURL: a.baseURL()})
+	a.Dossiers.Listen(a.EStore)
+	if err := a.initCitizenChannel(ctx, agencies); err != nil {
+		return err
+	}
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
@@ -124,18 +146,19 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
-		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar})
+		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
+		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{})})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	reg := prometheus.NewRegistry()
-	a.metrics = newMetrics(reg, a.DB)
+	a.metrics = newMetrics(reg, a.DB, a.NatSync.Collector())
 	a.registerOps(mux, reg)
 	api := httpx.NewRouter(mux)
 	a.registerAPI(api)
@@ -148,8 +171,11 @@ func (a *App) buildHandler() error {
 // baseURL is the public address printed on forms; without a configured one,
 // the listening address.
 func (a *App) baseURL() string {
-	if a.cfg.BaseURL != "" {
+	switch {
+	case a.cfg.BaseURL != "":
 		return a.cfg.BaseURL
+	case a.cfg.Listener != nil:
+		return "http://" + a.cfg.Listener.Addr().String()
 	}
 	return "http://" + a.cfg.Addr
 }
@@ -160,8 +186,13 @@ func (a *App) Handler() http.Handler { return a.handler }
 // APIRoutes lists the JSON API's routes, for the OpenAPI check.
 func (a *App) APIRoutes() []httpx.Route { return a.routes }
 
-// Listen binds the configured address; Addr then reports the real one (for ":0").
+// Listen binds the configured address (or takes Config.Listener); Addr then
+// reports the real one.
 func (a *App) Listen() error {
+	if a.cfg.Listener != nil {
+		a.listener = a.cfg.Listener
+		return nil
+	}
 	l, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
@@ -198,15 +229,21 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
-	sealCtx, stopSealing := context.WithCancel(context.WithoutCancel(ctx))
-	sealed := make(chan struct{})
-	go func() {
-		defer close(sealed)
-		a.Audit.RunSealer(sealCtx, 250*time.Millisecond, a.log)
-	}()
+	// Background work (the audit sealer, the outboxes' workers) stops after
+	// the last request and before the database closes.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	for _, work := range append([]func(context.Context){func(ctx context.Context) { a.Audit.RunSealer(ctx, 250*time.Millisecond, a.log) }},
+		a.workers...) {
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			work(bgCtx)
+		}()
+	}
 	defer func() {
-		stopSealing()
-		<-sealed
+		stopBackground()
+		background.Wait()
 	}()
 	select {
 	case err := <-errc:

@@ -23,6 +23,9 @@ import (
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/identity/oidctest"
+	"github.com/congso/congso/internal/natsync/hubsim"
+	"github.com/congso/congso/internal/natsync/syncbench"
+	"github.com/congso/congso/internal/popdb/popsim"
 )
 
 // Main runs the command line and returns the exit status.
@@ -115,6 +118,9 @@ Cách dùng:
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
   congso bench dossiers [--engines sqlite,postgres] [--officers 64] [--duration 10s] [--crash=true]
   congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]
+  congso sim national-portal [cờ…]    mô phỏng Cổng Dịch vụ công quốc gia (nhận đồng bộ, lỗi giả lập)
+  congso sim population [cờ…]         mô phỏng CSDL quốc gia về dân cư
+  congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -403,6 +409,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if len(args) > 0 && args[0] == "sync" {
+		return syncbench.Command(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "dossiers" {
 		o := bench.DossierOptions{Binary: exe}
 		fs := flag.NewFlagSet("bench dossiers", flag.ContinueOnError)
@@ -444,8 +453,16 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // manual tests; today the identity provider (a VNeID-style provider with the
 // demo citizens, and the province's single sign-on with demo officials).
 func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "national-portal":
+			return hubsim.Command(ctx, args[1:], stdout, stderr)
+		case "population":
+			return popsim.Command(ctx, args[1:], stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "idp" {
-		return errors.New("cách dùng: congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]")
+		return errors.New("cách dùng: congso sim idp|national-portal|population [cờ…]")
 	}
 	fs := flag.NewFlagSet("sim idp", flag.ContinueOnError)
 	fs.SetOutput(stderr)

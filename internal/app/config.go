@@ -41,6 +41,13 @@ type Config struct {
 	Logger *slog.Logger
 	// ShutdownTimeout bounds the wait for requests in flight at shutdown.
 	ShutdownTimeout time.Duration
+	// Listener, when set, is used instead of binding Addr: tests bind
+	// 127.0.0.1:0 first so that the public address (QR codes, payment
+	// callbacks) carries the real port.
+	Listener net.Listener
+	// Env reads the settings of the optional parts (mail, SMS, payment
+	// gateway, national portal…): os.Getenv, or a map in tests.
+	Env Getenv
 }
 
 // Getenv reads one variable; tests pass a map instead of the environment.
@@ -73,6 +80,7 @@ func DefaultConfig(getenv Getenv) (Config, error) {
 		Identity:        identity.DefaultConfig(),
 		Now:             time.Now,
 		ShutdownTimeout: 30 * time.Second,
+		Env:             getenv,
 	}
 	var err error
 	if v := getenv("CONGSO_ADDR"); v != "" {

@@ -26,7 +26,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(reg *prometheus.Registry, d *db.DB) *metrics {
+func newMetrics(reg *prometheus.Registry, d *db.DB, extra ...prometheus.Collector) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "congso_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status."}, []string{"route", "method", "status"}),
@@ -41,6 +41,7 @@ func newMetrics(reg *prometheus.Registry, d *db.DB) *metrics {
 	if read != write {
 		reg.MustRegister(collectors.NewDBStatsCollector(read, "read"))
 	}
+	reg.MustRegister(extra...)
 	return m
 }
 

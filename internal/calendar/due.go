@@ -77,7 +77,12 @@ type Duration struct {
 }
 
 // String formats d in Vietnamese, e.g. "5 ngày làm việc".
-func (d Duration) String() string { return fmt.Sprintf("%d %s", d.N, d.Unit) }
+func (d Duration) String() string {
+	if d.N == 0 && d.Unit == UnitWorkingDays {
+		return "Trong ngày" // due the day of receipt (the next working day after the cut-off)
+	}
+	return fmt.Sprintf("%d %s", d.N, d.Unit)
+}
 
 // Validate checks that d has a known unit and is not negative.
 func (d Duration) Validate() error {

@@ -114,7 +114,7 @@ func (s *Service) AddFile(ctx context.Context, by *actor.Actor, code, kind, docu
 				return apperr.Wrap(err, "mark result digitised")
 			}
 		}
-		return s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier.file", ObjectType: "dossier", ObjectID: d.ID,
+		return s.audit.Append(ctx, tx, by, audit.Event{Action: "dossier.file_added", ObjectType: "dossier", ObjectID: d.ID,
 			AgencyID: s.agencyFor(by, &d), Detail: map[string]any{"kind": kind, "sha256": f.SHA256, "size": f.Size}})
 	})
 	if err != nil {

@@ -17,3 +17,10 @@ var (
 
 // fontFamily is the name the fonts are registered under in each document.
 const fontFamily = "NotoSerif"
+
+// FontRegular and FontBold return the embedded Noto Serif faces, for other
+// documents the platform prints (receipts) to use the same type.
+func FontRegular() []byte { return fontRegular }
+
+// FontBold returns the bold face (see FontRegular).
+func FontBold() []byte { return fontBold }

@@ -76,7 +76,11 @@ func receipt(doc *doc, d *Dossier, copyNote string) error {
 	}
 	item(plain("Thời gian nhận hồ sơ: "), bold(FormatDateTime(d.ReceivedAt)), plain("."))
 	item(plain("Thời gian trả kết quả giải quyết hồ sơ: "), bold(FormatDateTime(d.DueAt)), plain("."))
-	item(plain("Phí, lệ phí: "), bold(fees(d.Fees)), plain("."))
+	if d.FeeNote != "" {
+		item(plain("Phí, lệ phí: "), plain(d.FeeNote))
+	} else {
+		item(plain("Phí, lệ phí: "), bold(fees(d.Fees)), plain("."))
+	}
 	if m := clean(d.ResultMode); m != "" {
 		item(plain("Hình thức nhận kết quả: "), bold(m), plain("."))
 	}

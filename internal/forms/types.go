@@ -64,6 +64,7 @@ type Dossier struct {
 	ProcessingTime string         // statutory processing time as the catalogue states it, e.g. "05 ngày làm việc"; may be empty
 	ResultMode     string         // how the result is returned, e.g. ResultAtCounter; may be empty
 	Fees           int64          // fees and charges (phí, lệ phí) in whole đồng; 0 prints "Không thu"
+	FeeNote        string         // when set, printed instead of Fees: the procedure's fee lines, e.g. "Lệ phí: miễn; phí cấp bản sao trích lục 8.000 đồng/bản (nếu yêu cầu)"
 	Receiver       string         // name of the official who received the dossier
 	StatusURL      string         // absolute http(s) URL the QR code encodes; empty prints no QR code
 }

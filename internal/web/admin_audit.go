@@ -31,10 +31,19 @@ var auditActions = []string{
 	"user.create", "user.profile", "user.password", "user.disable", "user.enable",
 	"auth.login", "auth.login_failed", "auth.totp", "auth.totp_failed", "auth.totp_enrol", "auth.totp_reset", "auth.logout_all",
 	"token.create", "token.revoke",
+	"dossier.receive", "dossier.file", "dossier.accept", "dossier.refuse", "dossier.forward", "dossier.assign", "dossier.submit",
+	"dossier.approve", "dossier.send_back", "dossier.issue", "dossier.return", "dossier.request_supplement", "dossier.supplement",
+	"dossier.request_payment", "dossier.pay", "dossier.request_withdrawal", "dossier.withdraw", "dossier.decline_withdrawal",
+	"dossier.stop", "dossier.apologise", "dossier.transfer", "dossier.transfer_back", "dossier.file_added",
+	"procedure.create", "procedure.update", "calendar.year", "calendar.agency",
+	"rating.create", "complaint.file", "complaint.answer",
+	"payment.start", "payment.confirm", "payment.fail", "payment.cancel", "payment.refuse",
+	"estore.receive", "estore.upload", "estore.update", "estore.delete", "estore.share", "estore.share.revoke",
 	audit.ActionReadPersonal,
 }
 
-var auditObjectTypes = []string{"agency", "user", "user_list", "token"}
+var auditObjectTypes = []string{"agency", "user", "user_list", "token", "dossier", "dossier_list", "dossier_file", "procedure",
+	"calendar_year", "rating", "complaint", "complaint_list", "payment", "estore_item"}
 
 // actorRef names whoever acted, as far as the viewer may see it.
 type actorRef struct {

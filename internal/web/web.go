@@ -27,8 +27,13 @@ import (
 	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/dossier"
+	"github.com/congso/congso/internal/draft"
+	"github.com/congso/congso/internal/estore"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
+	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/rating"
 )
 
 //go:embed templates static
@@ -51,6 +56,11 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Dossiers *dossier.Service
 	Calendar *calendar.Service
+	Notify   *notify.Service
+	Rating   *rating.Service
+	EStore   *estore.Service
+	Payments *payment.Service
+	Drafts   *draft.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
@@ -181,6 +191,8 @@ func navFor(a *actor.Actor, current string) []NavItem {
 		if a.HasAnywhere(actor.Receiver) {
 			items = append(items, NavItem{Href: "/desk/counter", Key: "nav.counter"})
 		}
+		items = append(items, NavItem{Href: "/desk/complaints", Key: "nav.complaints"}, NavItem{Href: "/desk/satisfaction", Key: "nav.satisfaction"},
+			NavItem{Href: "/desk/payments", Key: "nav.payments"})
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/agencies", Key: "nav.agencies"}, NavItem{Href: "/admin/users", Key: "nav.users"})
 		}
@@ -189,8 +201,18 @@ func navFor(a *actor.Actor, current string) []NavItem {
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"})
 		}
+		if a.ProvinceWide() {
+			items = append(items, NavItem{Href: "/admin/notifications", Key: "nav.notifications"})
+		}
 	}
-	items = append(items, NavItem{Href: "/tra-cuu", Key: "nav.track"})
+	if a == nil || a.Kind == actor.Citizen || a.Kind == actor.Organisation {
+		items = append(items, portalNav(a)...)
+		if a != nil {
+			items = append(items, NavItem{Href: "/phan-anh", Key: "nav.complaints"})
+		}
+	} else {
+		items = append(items, NavItem{Href: "/tra-cuu", Key: "nav.track"})
+	}
 	if a != nil {
 		items = append(items, NavItem{Href: "/account", Key: "nav.account"})
 	}
@@ -322,6 +344,19 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAccount(mux)
 	s.registerAdmin(mux)
 	s.registerDesk(mux)
+	if s.Notify != nil {
+		s.registerNotify(mux, s.Notify)
+	}
+	if s.Rating != nil {
+		s.registerRating(mux, s.Rating)
+	}
+	if s.EStore != nil {
+		s.registerEStore(mux, s.EStore)
+	}
+	if s.Payments != nil {
+		s.registerPayment(mux, s.Payments)
+	}
+	s.registerPortal(mux, s.Drafts, s.EStore)
 	mux.HandleFunc("/", s.notFound)
 }
 
