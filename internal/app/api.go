@@ -5,6 +5,7 @@ import (
 	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/catalog"
 	"github.com/congso/congso/internal/dossier"
+	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
@@ -20,4 +21,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	catalog.API{Svc: a.Catalog, Log: a.log}.Register(r)
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
 	a.registerCitizenAPI(r)
+	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
 }

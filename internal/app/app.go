@@ -25,6 +25,7 @@ import (
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/draft"
 	"github.com/congso/congso/internal/estore"
+	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/natsync"
@@ -55,14 +56,17 @@ type App struct {
 	// Population checks citizens against the national population database.
 	Population *popdb.Service
 	NatSync    *natsync.Service
-	Web        *web.Server
-	handler    http.Handler
-	routes     []httpx.Route
-	openAPI    []byte
-	metrics    *metrics
-	demo       []web.DemoAccount
-	server     *http.Server
-	listener   net.Listener
+	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
+	Exchange *exchange.Service
+	gateway  http.Handler
+	Web      *web.Server
+	handler  http.Handler
+	routes   []httpx.Route
+	openAPI  []byte
+	metrics  *metrics
+	demo     []web.DemoAccount
+	server   *http.Server
+	listener net.Listener
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -123,6 +127,9 @@ func (a *App) init(ctx context.Context) error {
 	if err := a.initCitizenChannel(ctx, agencies); err != nil {
 		return err
 	}
+	if err := a.initExchange(ctx); err != nil {
+		return err
+	}
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
@@ -146,7 +153,7 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
@@ -164,7 +171,7 @@ func (a *App) buildHandler() error {
 	a.registerAPI(api)
 	a.routes = api.Routes()
 	a.Web.Register(mux)
-	a.handler = a.middleware(mux)
+	a.handler = a.withGateway(a.middleware(mux))
 	return nil
 }
 
@@ -227,10 +234,9 @@ func (a *App) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- a.server.Serve(a.listener) }()
-	// Background work (the audit sealer, the outboxes' workers) stops after
-	// the last request and before the database closes.
+	// Background work (the audit sealer, the outboxes' workers, the LGSP
+	// transaction log's writer) starts before the first request and stops
+	// after the last one, before the database closes.
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	for _, work := range append([]func(context.Context){func(ctx context.Context) { a.Audit.RunSealer(ctx, 250*time.Millisecond, a.log) }},
@@ -245,6 +251,8 @@ func (a *App) Run(ctx context.Context) error {
 		stopBackground()
 		background.Wait()
 	}()
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -55,6 +55,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = tokenCommand(ctx, cfg, rest, stdout, stderr)
 	case "audit":
 		err = auditCommand(ctx, cfg, rest, stdout, stderr)
+	case "exchange":
+		err = exchangeCommand(ctx, cfg, rest, stdout, stderr)
 	case "backup":
 		err = backupCommand(ctx, cfg, rest, stdout, stderr)
 	case "calendar":
@@ -113,6 +115,7 @@ Cách dùng:
   congso user list [--kind LOẠI] [--json]
   congso token create --user TÊN [--name NHÃN] [--days N]
   congso audit verify [--json]
+  congso exchange verify-log [--json] [--checkpoint SỐ:MÃ_BĂM]…   kiểm tra nhật ký giao dịch LGSP
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
@@ -120,6 +123,7 @@ Cách dùng:
   congso sim idp [--addr HOST:PORT] [--client-id ID] [--client-secret S] [--failure KIỂU]
   congso sim national-portal [cờ…]    mô phỏng Cổng Dịch vụ công quốc gia (nhận đồng bộ, lỗi giả lập)
   congso sim population [cờ…]         mô phỏng CSDL quốc gia về dân cư
+  congso bench gateway [--engine sqlite|postgres] [--concurrency 32] [--duration 5s] [--log-mode strict|async]
   congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
@@ -412,6 +416,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && args[0] == "sync" {
 		return syncbench.Command(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "gateway" {
+		return bench.GatewayCommand(ctx, exe, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "dossiers" {
 		o := bench.DossierOptions{Binary: exe}
 		fs := flag.NewFlagSet("bench dossiers", flag.ContinueOnError)
@@ -431,7 +438,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return bench.Dossiers(ctx, o, stdout)
 	}
 	if len(args) == 0 || args[0] != "foundation" {
-		return errors.New("cách dùng: congso bench foundation|dossiers [cờ…]")
+		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|sync [cờ…]")
 	}
 	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
 	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)

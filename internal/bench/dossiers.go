@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -56,43 +55,6 @@ func Dossiers(ctx context.Context, o DossierOptions, out io.Writer) error {
 		}
 	}
 	return nil
-}
-
-type benchEnv struct {
-	dir, dbURL string
-	cleanup    func()
-}
-
-func newEnv(ctx context.Context, o DossierOptions, engine string) (*benchEnv, error) {
-	dir, err := os.MkdirTemp("", "congso-bench-dossiers-")
-	if err != nil {
-		return nil, err
-	}
-	env := &benchEnv{dir: dir, cleanup: func() { os.RemoveAll(dir) }}
-	if engine != "postgres" {
-		return env, nil
-	}
-	admin, err := sql.Open("pgx", o.PostgresURL)
-	if err != nil {
-		return nil, err
-	}
-	name := fmt.Sprintf("congso_bench_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		return nil, fmt.Errorf("create the bench database (set --postgres to a server where it may): %w", err)
-	}
-	u, err := url.Parse(o.PostgresURL)
-	if err != nil {
-		return nil, err
-	}
-	u.Path = "/" + name
-	env.dbURL = u.String()
-	env.cleanup = func() {
-		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close()
-		os.RemoveAll(dir)
-	}
-	return env, nil
 }
 
 // server runs `congso serve` for the environment.
@@ -315,7 +277,7 @@ func percentile(ds []time.Duration, p int) time.Duration {
 }
 
 func benchEngine(ctx context.Context, o DossierOptions, engine string, out io.Writer) error {
-	env, err := newEnv(ctx, o, engine)
+	env, err := newEnv(ctx, "congso-bench-dossiers-", engine, o.PostgresURL)
 	if err != nil {
 		return err
 	}
