@@ -8,8 +8,8 @@ import (
 	"math"
 	"net/url"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
