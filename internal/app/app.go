@@ -32,6 +32,7 @@ import (
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/plan"
 	"github.com/congso/congso/internal/popdb"
 	"github.com/congso/congso/internal/rating"
 	"github.com/congso/congso/internal/web"
@@ -58,6 +59,8 @@ type App struct {
 	NatSync    *natsync.Service
 	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
 	Exchange *exchange.Service
+	// Plans are the province's digital-transformation plans.
+	Plans    *plan.Service
 	gateway  http.Handler
 	Web      *web.Server
 	handler  http.Handler
@@ -134,6 +137,9 @@ func (a *App) init(ctx context.Context) error {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
+	}
+	if err := a.initPlans(ctx); err != nil {
+		return err
 	}
 	// The shipped procedures are loaded once per version of the data and
 	// never overwrite a province's edits (in production, admins assign them to
