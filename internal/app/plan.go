@@ -66,7 +66,9 @@ type planMeasurer struct {
 	mu  *sync.Mutex
 }
 
-func newPlanMeasurer(ind *indicator.Service) planMeasurer { return planMeasurer{ind: ind, mu: &sync.Mutex{}} }
+func newPlanMeasurer(ind *indicator.Service) planMeasurer {
+	return planMeasurer{ind: ind, mu: &sync.Mutex{}}
+}
 
 var planMetrics = map[plan.Metric]indicator.Metric{
 	plan.OnlineRate:        indicator.OnlineRate,
