@@ -9,6 +9,7 @@ import (
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
+	"github.com/congso/congso/internal/plan"
 )
 
 // registerAPI adds every domain's JSON API under /api/v1.
@@ -22,4 +23,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
+	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
 }

@@ -159,7 +159,7 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, plan.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,

@@ -341,7 +341,7 @@ func (s *Service) fill(ctx context.Context, p Plan, in *Indicator, reported map[
 			in.Period = v.Period
 			switch {
 			case v.EvidenceID != "":
-				in.Evidence = "/api/v1/plans/evidence/" + v.EvidenceID
+				in.Evidence = "/api/v1/plans/" + p.ID + "/evidence/" + v.EvidenceID
 			case v.EvidenceURL != "":
 				in.Evidence = v.EvidenceURL
 			}
@@ -391,11 +391,14 @@ func checkEvidence(link string, file *Evidence, f apperr.Fields) *Evidence {
 // ReportValue records the value the responsible agency reports for an
 // indicator and a period, with evidence (a link or a file); a second report
 // for the same period replaces the first, and both are in the audit log.
-func (s *Service) ReportValue(ctx context.Context, by *actor.Actor, indicatorID string, in ValueInput, file *Evidence) (Value, error) {
+func (s *Service) ReportValue(ctx context.Context, by *actor.Actor, planID, indicatorID string, in ValueInput, file *Evidence) (Value, error) {
 	if err := mayRead(by); err != nil {
 		return Value{}, err
 	}
 	ind, err := s.loadIndicator(ctx, s.db, indicatorID)
+	if err == nil && ind.PlanID != planID {
+		err = apperr.New(apperr.NotFound, "Không tìm thấy chỉ tiêu.")
+	}
 	if err != nil {
 		return Value{}, err
 	}
@@ -459,11 +462,14 @@ func (s *Service) ReportValue(ctx context.Context, by *actor.Actor, indicatorID 
 }
 
 // Values lists the values reported for an indicator, newest period first.
-func (s *Service) Values(ctx context.Context, by *actor.Actor, indicatorID string) ([]Value, error) {
+func (s *Service) Values(ctx context.Context, by *actor.Actor, planID, indicatorID string) ([]Value, error) {
 	if err := mayRead(by); err != nil {
 		return nil, err
 	}
 	ind, err := s.loadIndicator(ctx, s.db, indicatorID)
+	if err == nil && ind.PlanID != planID {
+		err = apperr.New(apperr.NotFound, "Không tìm thấy chỉ tiêu.")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -534,11 +540,14 @@ func overdue(t Task, day calendar.Date) bool {
 }
 
 // Task returns a task with its updates.
-func (s *Service) Task(ctx context.Context, by *actor.Actor, id string) (Task, []TaskUpdate, error) {
+func (s *Service) Task(ctx context.Context, by *actor.Actor, planID, id string) (Task, []TaskUpdate, error) {
 	if err := mayRead(by); err != nil {
 		return Task{}, nil, err
 	}
 	t, err := s.loadTask(ctx, s.db, id)
+	if err == nil && t.PlanID != planID {
+		err = apperr.New(apperr.NotFound, "Không tìm thấy nhiệm vụ.")
+	}
 	if err != nil {
 		return Task{}, nil, err
 	}
@@ -576,11 +585,14 @@ type TaskInput struct {
 
 // UpdateTask records a status update by the task's lead agency (or a
 // province admin): state, progress, note and optional evidence.
-func (s *Service) UpdateTask(ctx context.Context, by *actor.Actor, id string, in TaskInput, file *Evidence) (Task, error) {
+func (s *Service) UpdateTask(ctx context.Context, by *actor.Actor, planID, id string, in TaskInput, file *Evidence) (Task, error) {
 	if err := mayRead(by); err != nil {
 		return Task{}, err
 	}
 	t, err := s.loadTask(ctx, s.db, id)
+	if err == nil && t.PlanID != planID {
+		err = apperr.New(apperr.NotFound, "Không tìm thấy nhiệm vụ.")
+	}
 	if err != nil {
 		return Task{}, err
 	}
