@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -218,6 +219,9 @@ func (s *Service) RemindDue(ctx context.Context) (int, error) {
 	return total, nil
 }
 
+// errReminded rolls back a reminder another check has queued.
+var errReminded = errors.New("already reminded")
+
 func (s *Service) remind(ctx context.Context, p Plan, quarter int, due calendar.Date, kind string) (int, error) {
 	agencies, err := s.owing(ctx, p.ID)
 	if err != nil {
@@ -235,21 +239,32 @@ func (s *Service) remind(ctx context.Context, p Plan, quarter int, due calendar.
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO plan_reminders (plan_id, agency_id, year, quarter, kind, queued_at) VALUES (?, ?, ?, ?, ?, ?)",
-				p.ID, a.ID, p.Year, quarter, kind, db.Instant(s.now())); err != nil {
-				return apperr.Wrap(err, "record reminder")
-			}
 			subject := fmt.Sprintf("Nhắc gửi báo cáo quý %d/%d: %s", quarter, p.Year, p.Title)
-			body := fmt.Sprintf("%s chưa gửi báo cáo quý %d/%d về thực hiện %s. Hạn gửi: ngày %s.", a.Name, quarter, p.Year, p.Title,
-				fmt.Sprintf("%02d/%02d/%d", due.Day, due.Month, due.Year))
+			body := fmt.Sprintf("%s chưa gửi báo cáo quý %d/%d về thực hiện %s. Hạn gửi: ngày %02d/%02d/%d.", a.Name, quarter, p.Year, p.Title,
+				due.Day, due.Month, due.Year)
 			if kind == "after" {
 				body = fmt.Sprintf("%s chưa gửi báo cáo quý %d/%d về thực hiện %s; hạn gửi ngày %02d/%02d/%d đã qua. Đề nghị gửi ngay.",
 					a.Name, quarter, p.Year, p.Title, due.Day, due.Month, due.Year)
 			}
 			q, err := s.reminder.RemindAgency(ctx, tx, a.ID, fmt.Sprintf("plan-%s-%d-Q%d", p.Key, p.Year, quarter), subject, body)
+			if err != nil || q == 0 {
+				// Nobody reachable yet: the next check tries again.
+				return err
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO plan_reminders (plan_id, agency_id, year, quarter, kind, queued_at) VALUES (?, ?, ?, ?, ?, ?)",
+				p.ID, a.ID, p.Year, quarter, kind, db.Instant(s.now())); err != nil {
+				if db.IsUniqueViolation(err) {
+					// Another check queued it meanwhile: drop these messages.
+					return errReminded
+				}
+				return apperr.Wrap(err, "record reminder")
+			}
 			total += q
-			return err
+			return nil
 		})
+		if errors.Is(err, errReminded) {
+			continue
+		}
 		if err != nil {
 			return total, err
 		}
