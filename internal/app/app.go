@@ -33,6 +33,7 @@ import (
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/plan"
 	"github.com/congso/congso/internal/popdb"
 	"github.com/congso/congso/internal/rating"
 	"github.com/congso/congso/internal/web"
@@ -70,6 +71,8 @@ type App struct {
 	demo       []web.DemoAccount
 	server     *http.Server
 	listener   net.Listener
+	// Plans are the province's digital-transformation plans.
+	Plans *plan.Service
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -139,6 +142,9 @@ func (a *App) init(ctx context.Context) error {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 	}
+	if err := a.initPlans(ctx); err != nil {
+		return err
+	}
 	// The shipped procedures are loaded once per version of the data and
 	// never overwrite a province's edits (in production, admins assign them to
 	// agencies once the agencies are imported).
@@ -157,7 +163,15 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	fragments := [][]byte{
+		calendar.OpenAPI,
+		catalog.OpenAPI,
+		dossier.OpenAPI,
+		exchange.OpenAPI,
+		indicator.OpenAPI,
+		plan.OpenAPI,
+	}
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append(fragments, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,

@@ -63,6 +63,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = calendar.RunCLI(rest, stdout)
 	case "bench":
 		err = benchCommand(ctx, rest, stdout, stderr)
+	case "plan":
+		err = planCommand(ctx, cfg, rest, stdout, stderr)
 	case "sim":
 		err = simCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
