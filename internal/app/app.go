@@ -28,6 +28,7 @@ import (
 	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/natsync"
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
@@ -58,15 +59,17 @@ type App struct {
 	NatSync    *natsync.Service
 	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
 	Exchange *exchange.Service
-	gateway  http.Handler
-	Web      *web.Server
-	handler  http.Handler
-	routes   []httpx.Route
-	openAPI  []byte
-	metrics  *metrics
-	demo     []web.DemoAccount
-	server   *http.Server
-	listener net.Listener
+	// Indicators is the 766 service scorecard.
+	Indicators *indicator.Service
+	gateway    http.Handler
+	Web        *web.Server
+	handler    http.Handler
+	routes     []httpx.Route
+	openAPI    []byte
+	metrics    *metrics
+	demo       []web.DemoAccount
+	server     *http.Server
+	listener   net.Listener
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -130,6 +133,7 @@ func (a *App) init(ctx context.Context) error {
 	if err := a.initExchange(ctx); err != nil {
 		return err
 	}
+	a.initScorecard()
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
@@ -153,7 +157,7 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
