@@ -12,7 +12,7 @@ import (
 // GET /api/v1/dashboard/overview.
 func (a *App) registerDash(mux *http.ServeMux) {
 	svc := dashboard.New(a.DB, a.Calendar, a.cfg.Now, dashboard.Config{})
-	a.Web.RegisterOps(mux, svc)
+	a.Web.RegisterOps(mux, svc, a.Indicators)
 	mux.HandleFunc("GET /api/v1/dashboard/overview", func(w http.ResponseWriter, r *http.Request) {
 		o, err := svc.Overview(r.Context(), actor.From(r.Context()))
 		if err != nil {

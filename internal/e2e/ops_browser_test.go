@@ -14,6 +14,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/congso/congso/internal/actor"
+	"github.com/congso/congso/internal/calendar"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/web"
 )
@@ -58,6 +60,24 @@ func TestOperationsPageInBrowser(t *testing.T) {
 			codes = append(codes, p.receiveBirth(t, token))
 		}
 
+		// The scorecard's facts follow the dossiers in the background; bring
+		// them up to date, so that the page and the service agree.
+		for {
+			n, err := p.app.Indicators.Refresh(ctx)
+			if err != nil {
+				t.Fatalf("refresh the scorecard: %v", err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		today := calendar.Date{Year: 2026, Month: time.March, Day: 4}
+		card, err := p.app.Indicators.Scorecard(ctx, nil, indicator.Scope{Kind: indicator.Province},
+			indicator.Period{From: calendar.Date{Year: 2026, Month: time.January, Day: 1}, To: today})
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		b := newBrowser(t, p.URL)
 		tb := signInOn(b.main, "quansat", "Phạm Giám Sát")
 		tb.wantStatus("open the operations page", tb.open("/ops"), 200)
@@ -97,6 +117,20 @@ func TestOperationsPageInBrowser(t *testing.T) {
 		if got := js[string](tb, `Chart.getChart(document.getElementById("chart-intake")).data.labels.at(-1)`); got != "04/03" {
 			tb.fatalf("the intake chart ends on %q, want 04/03", got)
 		}
+		// The scorecard of the year to date, its trend and the rankings.
+		if got, want := tb.text(`#ops-scorecard [data-score="total"]`), strings.Replace(fmt.Sprintf("%.2f", card.Total), ".", ",", 1); got != want {
+			tb.fatalf("the scorecard's total is %q, the service's %q", got, want)
+		}
+		if got := tb.count(`#ops-scorecard .ops-cards li`); got != 1+len(card.Groups) || len(card.Groups) != 6 {
+			tb.fatalf("the scorecard shows %d cards for %d groups, want the total and 6 groups", got, len(card.Groups))
+		}
+		if got := js[string](tb, `(() => { const c = Chart.getChart(document.getElementById("chart-score-trend"));
+			return c ? c.data.labels.length + " " + c.data.labels.at(-1) : "no chart"; })()`); got != "12 03/2026" {
+			tb.fatalf("the trend chart has %q, want 12 months ending 03/2026", got)
+		}
+		tb.wantText("#ops-rank-agency", "phường Thành Sen")
+		tb.wantText("#ops-rank-commune", "Thành Sen")
+
 		// Mark the chart objects: the refresh must keep them, not make new ones.
 		js[bool](tb, `(() => { Chart.getChart(document.getElementById("chart-fields")).$e2e = true; return true; })()`)
 

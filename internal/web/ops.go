@@ -10,6 +10,7 @@ import (
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/apperr"
 	"github.com/congso/congso/internal/dashboard"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/tabular"
 )
 
@@ -22,8 +23,9 @@ import (
 const OpsRefresh = 2 * time.Second
 
 // RegisterOps adds the operations page.
-func (s *Server) RegisterOps(mux *http.ServeMux, svc *dashboard.Service) {
-	h := &opsHandler{s: s, svc: svc}
+// ind, when not nil, adds the service scorecard and the rankings.
+func (s *Server) RegisterOps(mux *http.ServeMux, svc *dashboard.Service, ind *indicator.Service) {
+	h := &opsHandler{s: s, svc: svc, ind: ind}
 	mux.HandleFunc("GET /ops", h.page)
 	mux.HandleFunc("GET /ops/live", h.live)
 	mux.HandleFunc("GET /ops/export/{file}", h.export)
@@ -32,6 +34,7 @@ func (s *Server) RegisterOps(mux *http.ServeMux, svc *dashboard.Service) {
 type opsHandler struct {
 	s   *Server
 	svc *dashboard.Service
+	ind *indicator.Service
 }
 
 // OpsChart is a chart for Chart.js: the type, the data and the options, as
@@ -51,10 +54,18 @@ type OpsChartData struct {
 
 // OpsDataset is one series of a chart.
 type OpsDataset struct {
-	Label           string `json:"label"`
-	Data            []int  `json:"data"`
-	BackgroundColor string `json:"backgroundColor,omitempty"`
-	BorderColor     string `json:"borderColor,omitempty"`
+	Label           string    `json:"label"`
+	Data            []float64 `json:"data"`
+	BackgroundColor string    `json:"backgroundColor,omitempty"`
+	BorderColor     string    `json:"borderColor,omitempty"`
+}
+
+func floats(v []int) []float64 {
+	out := make([]float64, len(v))
+	for i, n := range v {
+		out[i] = float64(n)
+	}
+	return out
 }
 
 // opsPalette colours the series; it reads in grey too.
@@ -65,6 +76,8 @@ type opsData struct {
 	Refresh int // milliseconds
 	Charts  []OpsChart
 	Tables  []opsTable
+	// Score is the scorecard section, drawn with the page only.
+	Score *opsScore
 }
 
 // opsTable is a breakdown shown on the page with its export links.
@@ -111,7 +124,7 @@ func opsCharts(o dashboard.Overview, tr func(string) string) []OpsChart {
 		Options: map[string]any{"animation": false, "maintainAspectRatio": false,
 			"scales": map[string]any{"x": map[string]any{"stacked": true}, "y": map[string]any{"stacked": true, "beginAtZero": true, "ticks": map[string]any{"precision": 0}}}}}
 	for i, s := range o.Intake.Series {
-		intake.Data.Datasets = append(intake.Data.Datasets, OpsDataset{Label: tr("dchannel." + string(s.Channel)), Data: s.Counts,
+		intake.Data.Datasets = append(intake.Data.Datasets, OpsDataset{Label: tr("dchannel." + string(s.Channel)), Data: floats(s.Counts),
 			BackgroundColor: opsPalette[i%len(opsPalette)]})
 	}
 	top := func(rows []DashRow, n int) []DashRow {
@@ -126,8 +139,8 @@ func opsCharts(o dashboard.Overview, tr func(string) string) []OpsChart {
 	late := OpsDataset{Label: tr("ops.fig.late"), BackgroundColor: opsPalette[1]}
 	for _, r := range top(o.ByField, 12) {
 		fields.Data.Labels = append(fields.Data.Labels, r.Label)
-		inProgress.Data = append(inProgress.Data, r.InProgress-r.Late)
-		late.Data = append(late.Data, r.Late)
+		inProgress.Data = append(inProgress.Data, float64(r.InProgress-r.Late))
+		late.Data = append(late.Data, float64(r.Late))
 	}
 	fields.Data.Datasets = []OpsDataset{inProgress, late}
 
@@ -140,7 +153,7 @@ func opsCharts(o dashboard.Overview, tr func(string) string) []OpsChart {
 			continue
 		}
 		lateByAgency.Data.Labels = append(lateByAgency.Data.Labels, r.Label)
-		lateSet.Data = append(lateSet.Data, r.Late)
+		lateSet.Data = append(lateSet.Data, float64(r.Late))
 	}
 	lateByAgency.Data.Datasets = []OpsDataset{lateSet}
 	return []OpsChart{intake, fields, lateByAgency}
@@ -152,6 +165,10 @@ type DashRow = dashboard.Row
 func (h *opsHandler) page(w http.ResponseWriter, r *http.Request) {
 	d, err := h.data(r)
 	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	if d.Score, err = h.score(r); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -201,7 +218,14 @@ func (h *opsHandler) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := langOf(r)
-	t, ok := opsExportTable(d, name, lang)
+	t, ok, err := h.scoreExportTable(r, name, lang)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		t, ok = opsExportTable(d, name, lang)
+	}
 	if !ok {
 		h.s.fail(w, r, apperr.New(apperr.NotFound, "Không có bảng này."))
 		return

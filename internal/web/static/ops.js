@@ -4,9 +4,11 @@
 (function () {
   "use strict";
   function specs() {
-    var el = document.getElementById("ops-data");
-    if (!el) return [];
-    try { return JSON.parse(el.textContent) || []; } catch (e) { return []; }
+    var out = [];
+    document.querySelectorAll("script[data-charts]").forEach(function (el) {
+      try { out = out.concat(JSON.parse(el.textContent) || []); } catch (e) { /* a broken block draws nothing */ }
+    });
+    return out;
   }
   function draw() {
     if (!window.Chart) return;
@@ -34,7 +36,7 @@
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", function (e) {
-    if (e.target && e.target.id === "ops-live" || document.getElementById("ops-data")) draw();
+    if (document.querySelector("script[data-charts]")) draw();
   });
   if (document.readyState !== "loading") draw();
 })();
