@@ -15,8 +15,8 @@ import (
 
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/calendar"
-	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/dossier"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/web"
 )
 
