@@ -185,6 +185,7 @@ func (a *App) buildHandler() error {
 	reg := prometheus.NewRegistry()
 	a.metrics = newMetrics(reg, a.DB, a.NatSync.Collector())
 	a.registerOps(mux, reg)
+	a.registerDash(mux)
 	api := httpx.NewRouter(mux)
 	a.registerAPI(api)
 	a.routes = api.Routes()

@@ -187,7 +187,7 @@ func (s *Server) page(r *http.Request, title string, data any) Page {
 func navFor(a *actor.Actor, current string) []NavItem {
 	items := []NavItem{{Href: "/", Key: "nav.home"}}
 	if a != nil && a.IsOfficial() {
-		items = append(items, NavItem{Href: "/desk", Key: "nav.desk"})
+		items = append(items, NavItem{Href: "/desk", Key: "nav.desk"}, NavItem{Href: "/ops", Key: "nav.ops"})
 		if a.HasAnywhere(actor.Receiver) {
 			items = append(items, NavItem{Href: "/desk/counter", Key: "nav.counter"})
 		}
