@@ -28,6 +28,10 @@ type NATSOptions struct {
 	// MaxDeliver bounds JetStream's deliveries of one hand-over (100); the
 	// topic's own max_attempts usually ends it first.
 	MaxDeliver int
+	// MaxAckPending bounds the messages out with the consumer (20 000):
+	// those waiting out a back-off count, so a low bound would let a few
+	// failing subscribers starve the rest.
+	MaxAckPending int
 	// Grace: a pending delivery whose planned attempt is this late is handed
 	// to JetStream again, in case the stream lost it (5 min).
 	Grace time.Duration
@@ -66,6 +70,9 @@ func NewNATSQueue(d *db.DB, o Options, n NATSOptions) *NATSQueue {
 	if n.MaxDeliver <= 0 {
 		n.MaxDeliver = 100
 	}
+	if n.MaxAckPending <= 0 {
+		n.MaxAckPending = 20000
+	}
 	if n.Grace <= 0 {
 		n.Grace = 5 * time.Minute
 	}
@@ -101,7 +108,7 @@ func (q *NATSQueue) Run(ctx context.Context) error {
 		return fmt.Errorf("JetStream stream %s: %w", q.nopt.Stream, err)
 	}
 	cons, err := js.CreateOrUpdateConsumer(setup, q.nopt.Stream, jetstream.ConsumerConfig{Durable: q.nopt.Durable, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: q.nopt.AckWait, MaxDeliver: q.nopt.MaxDeliver, MaxAckPending: 4 * q.opt.Concurrency, FilterSubject: q.nopt.Subject})
+		AckWait: q.nopt.AckWait, MaxDeliver: q.nopt.MaxDeliver, MaxAckPending: q.nopt.MaxAckPending, FilterSubject: q.nopt.Subject})
 	if err != nil {
 		return fmt.Errorf("JetStream consumer %s: %w", q.nopt.Durable, err)
 	}
