@@ -22,4 +22,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
+	a.registerAsyncAPI(r)
 }

@@ -59,6 +59,7 @@ type App struct {
 	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
 	Exchange *exchange.Service
 	gateway  http.Handler
+	async    *asyncParts
 	Web      *web.Server
 	handler  http.Handler
 	routes   []httpx.Route
@@ -128,6 +129,9 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	if err := a.initExchange(ctx); err != nil {
+		return err
+	}
+	if err := a.initAsync(ctx); err != nil {
 		return err
 	}
 	if a.cfg.Demo {

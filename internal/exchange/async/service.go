@@ -327,7 +327,9 @@ func (s *Service) PublishTx(ctx context.Context, tx *db.Tx, topicCode, publisher
 	case !errors.Is(err, sql.ErrNoRows):
 		return p, apperr.Wrap(err, "look up idempotency key")
 	}
-	now := s.now()
+	// The publication time is the platform's clock; the schedule of
+	// deliveries runs on the real one.
+	now, sched := s.now(), time.Now()
 	p.MessageID = db.NewID()
 	if _, err := tx.Exec(ctx, `INSERT INTO async_messages (id, topic_id, publisher, idempotency_key, body_sha256, content_type, payload, published_us)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.MessageID, t.ID, publisher, key, hash, "application/json", bytes.Clone(payload), us(now)); err != nil {
@@ -335,7 +337,7 @@ func (s *Service) PublishTx(ctx context.Context, tx *db.Tx, topicCode, publisher
 	}
 	res, err := tx.Exec(ctx, `INSERT INTO async_deliveries (id, message_id, subscription_id, state, next_us, created_us)
 		SELECT CAST(? AS TEXT) || id, ?, id, ?, ?, ? FROM async_subscriptions WHERE topic_id = ? AND status = ?`,
-		p.MessageID+".", p.MessageID, Pending, us(now), us(now), t.ID, exchange.Approved)
+		p.MessageID+".", p.MessageID, Pending, us(sched), us(sched), t.ID, exchange.Approved)
 	if err != nil {
 		return p, apperr.Wrap(err, "queue deliveries")
 	}
