@@ -25,4 +25,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
 	a.registerScorecardAPI(r)
 	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
+	a.registerAsyncAPI(r)
 }

@@ -62,17 +62,19 @@ type App struct {
 	Exchange *exchange.Service
 	// Indicators is the 766 service scorecard.
 	Indicators *indicator.Service
-	gateway    http.Handler
-	Web        *web.Server
-	handler    http.Handler
-	routes     []httpx.Route
-	openAPI    []byte
-	metrics    *metrics
-	demo       []web.DemoAccount
-	server     *http.Server
-	listener   net.Listener
 	// Plans are the province's digital-transformation plans.
 	Plans *plan.Service
+	Web   *web.Server
+
+	gateway  http.Handler
+	async    *asyncParts
+	handler  http.Handler
+	routes   []httpx.Route
+	openAPI  []byte
+	metrics  *metrics
+	demo     []web.DemoAccount
+	server   *http.Server
+	listener net.Listener
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -137,6 +139,9 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.initScorecard()
+	if err := a.initAsync(ctx); err != nil {
+		return err
+	}
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
