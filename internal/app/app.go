@@ -59,6 +59,7 @@ type App struct {
 	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
 	Exchange *exchange.Service
 	gateway  http.Handler
+	sims     http.Handler // demo: simulated national platforms under /sim/
 	Web      *web.Server
 	handler  http.Handler
 	routes   []httpx.Route
@@ -124,9 +125,6 @@ func (a *App) init(ctx context.Context) error {
 		Agencies: agencies, Roles: a.Org, People: a.Identity, Store: a.EStore, Now: a.cfg.Now, Log: a.log},
 		dossier.Config{BaseURL: a.baseURL()})
 	a.Dossiers.Listen(a.EStore)
-	if err := a.initCitizenChannel(ctx, agencies); err != nil {
-		return err
-	}
 	if err := a.initExchange(ctx); err != nil {
 		return err
 	}
@@ -134,6 +132,11 @@ func (a *App) init(ctx context.Context) error {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
+	}
+	// After the demo data: in demo mode the national connectors go through
+	// the demo exchange, whose members are demo agencies.
+	if err := a.initCitizenChannel(ctx, agencies); err != nil {
+		return err
 	}
 	// The shipped procedures are loaded once per version of the data and
 	// never overwrite a province's edits (in production, admins assign them to
@@ -171,7 +174,7 @@ func (a *App) buildHandler() error {
 	a.registerAPI(api)
 	a.routes = api.Routes()
 	a.Web.Register(mux)
-	a.handler = a.withGateway(a.middleware(mux))
+	a.handler = a.withDemoSims(a.withGateway(a.middleware(mux)))
 	return nil
 }
 
@@ -224,6 +227,9 @@ func (a *App) Run(ctx context.Context) error {
 		if err := a.Listen(); err != nil {
 			return err
 		}
+	}
+	if err := a.pointDemoUpstreams(ctx); err != nil {
+		return err
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,
