@@ -228,7 +228,7 @@ func (a *App) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := a.pointDemoUpstreams(ctx); err != nil {
+	if err := a.pointDemoUpstreams(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	a.server = &http.Server{
