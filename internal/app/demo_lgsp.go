@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -58,6 +59,13 @@ func (a *App) nationalThroughLGSP(ctx context.Context, pop *popdb.Config, nat *n
 		return nil, nil, err
 	}
 	platform, err := a.seedDemoLGSP(ctx)
+	if errors.Is(err, errNoDemoAgencies) {
+		// A database that was not loaded with the demo province: the
+		// connectors stay as configured.
+		a.log.Warn("demo exchange not loaded: the demo agencies are missing")
+		a.sims = nil
+		return nil, nil, nil
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo exchange: %w", err)
 	}
@@ -206,10 +214,19 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 	}
 	agency := func(code string) (string, error) {
 		ag, err := a.Org.AgencyByCode(ctx, code)
+		if apperr.Is(err, apperr.NotFound) {
+			return "", errNoDemoAgencies
+		}
 		if err != nil {
 			return "", fmt.Errorf("agency %s: %w", code, err)
 		}
 		return ag.ID, nil
+	}
+	// Every demo agency is there before anything is registered.
+	for _, code := range []string{"000.00.08.H25", "000.00.01.H25", "000.00.09.H25", "000.00.21.H25"} {
+		if _, err := agency(code); err != nil {
+			return "", err
+		}
 	}
 	if _, err := a.Org.AgencyByCode(ctx, demoNDXPAgency); apperr.Is(err, apperr.NotFound) {
 		err = a.DB.Tx(ctx, func(tx *db.Tx) error {
@@ -297,6 +314,8 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 	a.log.Info("demo exchange loaded", "systems", len(systems), "services", len(services))
 	return ids[demoPlatformSystem], nil
 }
+
+var errNoDemoAgencies = errors.New("demo agencies missing")
 
 // landRecords is the demo land-records system: a parcel by map sheet and
 // parcel number.
