@@ -68,6 +68,7 @@ type App struct {
 
 	gateway  http.Handler
 	async    *asyncParts
+	sims     http.Handler // demo: simulated national platforms under /sim/
 	handler  http.Handler
 	routes   []httpx.Route
 	openAPI  []byte
@@ -132,9 +133,6 @@ func (a *App) init(ctx context.Context) error {
 		Agencies: agencies, Roles: a.Org, People: a.Identity, Store: a.EStore, Now: a.cfg.Now, Log: a.log},
 		dossier.Config{BaseURL: a.baseURL()})
 	a.Dossiers.Listen(a.EStore)
-	if err := a.initCitizenChannel(ctx, agencies); err != nil {
-		return err
-	}
 	if err := a.initExchange(ctx); err != nil {
 		return err
 	}
@@ -146,6 +144,11 @@ func (a *App) init(ctx context.Context) error {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
+	}
+	// After the demo data: in demo mode the national connectors go through
+	// the demo exchange, whose members are demo agencies.
+	if err := a.initCitizenChannel(ctx, agencies); err != nil {
+		return err
 	}
 	if err := a.initPlans(ctx); err != nil {
 		return err
@@ -182,7 +185,7 @@ func (a *App) buildHandler() error {
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
-		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{})})
+		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}), Exchange: a.Exchange})
 	if err != nil {
 		return err
 	}
@@ -195,7 +198,7 @@ func (a *App) buildHandler() error {
 	a.registerAPI(api)
 	a.routes = api.Routes()
 	a.Web.Register(mux)
-	a.handler = a.withGateway(a.middleware(mux))
+	a.handler = a.withDemoSims(a.withGateway(a.middleware(mux)))
 	return nil
 }
 
@@ -248,6 +251,9 @@ func (a *App) Run(ctx context.Context) error {
 		if err := a.Listen(); err != nil {
 			return err
 		}
+	}
+	if err := a.pointDemoUpstreams(context.WithoutCancel(ctx)); err != nil {
+		return err
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,

@@ -29,6 +29,7 @@ import (
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/draft"
 	"github.com/congso/congso/internal/estore"
+	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
@@ -61,6 +62,9 @@ type Deps struct {
 	EStore   *estore.Service
 	Payments *payment.Service
 	Drafts   *draft.Service
+	// Exchange is the integration platform (LGSP) whose admin pages are
+	// under /admin/lgsp.
+	Exchange *exchange.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
@@ -199,7 +203,7 @@ func navFor(a *actor.Actor, current string) []NavItem {
 		items = append(items, NavItem{Href: "/admin/procedures", Key: "nav.procedures"}, NavItem{Href: "/admin/units", Key: "nav.units"},
 			NavItem{Href: "/admin/calendar", Key: "nav.calendar"})
 		if a.ProvinceWide() || a.IsAdmin() {
-			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"})
+			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"}, NavItem{Href: "/admin/lgsp", Key: "nav.lgsp"})
 		}
 		if a.ProvinceWide() {
 			items = append(items, NavItem{Href: "/admin/notifications", Key: "nav.notifications"})
@@ -355,6 +359,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.Payments != nil {
 		s.registerPayment(mux, s.Payments)
+	}
+	if s.Exchange != nil {
+		s.registerLGSP(mux, s.Exchange)
 	}
 	s.registerPortal(mux, s.Drafts, s.EStore)
 	mux.HandleFunc("/", s.notFound)
