@@ -16,6 +16,7 @@ import (
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/natsync"
+	"github.com/congso/congso/internal/natsync/hubsim"
 )
 
 // The citizen's whole journey in a real browser: Nguyễn Văn An asks his ward
@@ -83,6 +84,12 @@ func citizenJourney(t *testing.T, p *journeyPlatform, day func(d, h, m int) time
 	receiver := signedInTab(b, "tiepnhan.thanhsen", "Bùi Thị Một Cửa")
 	specialist := signedInTab(b, "chuyenvien.thanhsen", "Ngô Văn Hộ Tịch")
 	head := signedInTab(b, "lanhdao.thanhsen", "Đỗ Văn Chủ Tịch")
+
+	// The hub loses its answer to the first record (it stored it: the
+	// platform sends it again and the hub must count it once) and fails the
+	// next one with a server error.
+	p.hub.FailNext(1, hubsim.LostReply)
+	p.hub.FailNext(1, hubsim.ServerError)
 
 	// He finds the procedure by words typed without diacritics and files it
 	// online with the e-form and the scanned application.
@@ -241,6 +248,29 @@ func citizenJourney(t *testing.T, p *journeyPlatform, day func(d, h, m int) time
 		}
 	}
 
+	// By the code and a phone number that is not the applicant's: the
+	// timeline, still nothing personal. With his phone number: his data,
+	// masked.
+	anon.wantStatus("open the lookup", anon.open("/tra-cuu-ho-so?ma="+code), 200)
+	anon.fill("#l-secret", "0987654321")
+	anon.wantStatus("look up", anon.click(`form[action="/tra-cuu-ho-so"] button[type=submit]`), 200)
+	anon.wantText("main", code, "Đã trả kết quả", "Yêu cầu bổ sung")
+	if n := anon.count("ol.timeline > li"); n < 9 {
+		anon.fatalf("the timeline has %d entries", n)
+	}
+	page = anon.html()
+	for _, secret := range []string{anName, "Nguyễn V", anLogin, anPhone, "0987654321", "Hà Huy Tập", "Đề nghị bổ sung bản sao quyết định ly hôn."} {
+		if strings.Contains(page, secret) {
+			anon.fatalf("the lookup with a wrong phone number shows %q", secret)
+		}
+	}
+	anon.fill("#l-secret", anPhone)
+	anon.wantStatus("look up", anon.click(`form[action="/tra-cuu-ho-so"] button[type=submit]`), 200)
+	anon.wantText(".portal-owner", "Nguyễn V** A*")
+	if strings.Contains(anon.html(), anLogin) || strings.Contains(anon.html(), anPhone) {
+		anon.fatalf("the verified lookup shows an unmasked number")
+	}
+
 	// The national portal's hub: every change of status of both dossiers,
 	// once each, in order.
 	p.wantHubHasEveryChange(t, ctx, code)
@@ -301,7 +331,7 @@ func citizenJourney(t *testing.T, p *journeyPlatform, day func(d, h, m int) time
 		recs2[0].SoThanhPhanTaiSuDung != 1 || recs2[0].KenhThucHien != natsync.ChannelOnline {
 		t.Errorf("the second dossier at the hub: %+v", recs2)
 	}
-	if c := p.hub.Counts(); c.Duplicates != 0 || c.OutOfOrder != 0 || c.Rejected != 0 {
+	if c := p.hub.Counts(); c.Duplicates < 1 || c.Failed < 2 || c.OutOfOrder != 0 || c.Rejected != 0 || c.Accepted != len(recs)+len(recs2) {
 		t.Errorf("hub counts %+v", c)
 	}
 }
