@@ -125,6 +125,7 @@ Cách dùng:
   congso sim population [cờ…]         mô phỏng CSDL quốc gia về dân cư
   congso bench gateway [--engine sqlite|postgres] [--concurrency 32] [--duration 5s] [--log-mode strict|async]
   congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
+  congso bench portal [--engine sqlite|postgres] [--concurrency 64] [--duration 5s]  trang công khai của cổng dịch vụ công
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -416,6 +417,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && args[0] == "sync" {
 		return syncbench.Command(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "portal" {
+		return benchPortal(ctx, exe, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "gateway" {
 		return bench.GatewayCommand(ctx, exe, args[1:], stdout, stderr)
 	}
@@ -438,7 +442,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return bench.Dossiers(ctx, o, stdout)
 	}
 	if len(args) == 0 || args[0] != "foundation" {
-		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|sync [cờ…]")
+		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|portal|sync [cờ…]")
 	}
 	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
 	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)
