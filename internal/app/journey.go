@@ -32,3 +32,8 @@ func benchPortal(ctx context.Context, exe string, args []string, stdout, stderr 
 	}
 	return bench.Portal(ctx, o, stdout)
 }
+
+// publicCacheTTL is how long the public catalogue and status pages served to
+// visitors who are not signed in are kept (a status page is dropped at once
+// when its dossier changes).
+const publicCacheTTL = 2 * time.Second

@@ -45,7 +45,7 @@ func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
 		return err
 	}
 	c := newAPIClient(srv.base, token, 4)
-	procID, code, err := portalFixture(ctx, c)
+	procID, codes, err := portalFixture(ctx, c, 16)
 	if err != nil {
 		return fmt.Errorf("set up: %w", err)
 	}
@@ -63,7 +63,7 @@ func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
 			return "/dich-vu-cong?q=" + url.QueryEscape(portalQueries[n.Add(1)%uint64(len(portalQueries))])
 		})},
 		{"procedure detail", get(func() string { return "/thu-tuc/" + url.PathEscape(procID) })},
-		{"status lookup (QR code)", get(func() string { return "/tra-cuu/" + url.PathEscape(code) })},
+		{"status lookup (QR code)", get(func() string { return "/tra-cuu/" + url.PathEscape(codes[n.Add(1)%uint64(len(codes))]) })},
 	}
 	fmt.Fprintf(out, "congso bench portal: %s, %d concurrent clients, %d rounds of %s per page\n\n", o.Engine, o.Concurrency, o.Rounds, o.Duration)
 	for _, p := range phases[1:] {
@@ -100,9 +100,9 @@ func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
 	return nil
 }
 
-// portalFixture finds the marital-status procedure and receives a birth
-// registration at the ward's counter, whose status page the load reads.
-func portalFixture(ctx context.Context, c *apiClient) (procID, code string, err error) {
+// portalFixture finds the marital-status procedure and receives n birth
+// registrations at the ward's counter, whose status pages the load reads.
+func portalFixture(ctx context.Context, c *apiClient, n int) (procID string, codes []string, err error) {
 	var page struct {
 		Items []struct {
 			ID   string `json:"id"`
@@ -112,7 +112,7 @@ func portalFixture(ctx context.Context, c *apiClient) (procID, code string, err 
 	ids := map[string]string{}
 	for _, q := range []string{"1.004873", "1.001193"} {
 		if err := c.call(ctx, http.MethodGet, "/api/v1/procedures?q="+url.QueryEscape(q), nil, &page, http.StatusOK); err != nil {
-			return "", "", err
+			return "", nil, err
 		}
 		for _, it := range page.Items {
 			if it.Code == q {
@@ -120,20 +120,23 @@ func portalFixture(ctx context.Context, c *apiClient) (procID, code string, err 
 			}
 		}
 		if ids[q] == "" {
-			return "", "", fmt.Errorf("procedure %s not found", q)
+			return "", nil, fmt.Errorf("procedure %s not found", q)
 		}
 	}
 	form := map[string][]string{"ho_ten_nguoi_yeu_cau": {"Lê Minh Châu"}, "so_dinh_danh_nguoi_yeu_cau": {"042201007890"}, "quan_he": {"Cha"},
 		"ho_ten_tre": {"Lê Bảo Ngọc"}, "ngay_sinh": {"2026-02-20"}, "gioi_tinh": {"Nữ"}, "dan_toc": {"Kinh"},
 		"noi_sinh": {"Bệnh viện Đa khoa tỉnh Hà Tĩnh"}, "que_quan": {"Xã Can Lộc, tỉnh Hà Tĩnh"}, "giay_chung_sinh": {"giay-chung-sinh.pdf"}}
-	var d struct {
-		Code string `json:"code"`
+	for range n {
+		var d struct {
+			Code string `json:"code"`
+		}
+		err = c.call(ctx, http.MethodPost, "/api/v1/dossiers", map[string]any{"procedure_id": ids["1.001193"], "channel": "counter",
+			"applicant": map[string]any{"kind": "citizen", "name": "Lê Minh Châu", "id_number": "042201007890", "phone": "0356789012"},
+			"form":      form}, &d, http.StatusCreated)
+		if err != nil {
+			return "", nil, err
+		}
+		codes = append(codes, d.Code)
 	}
-	err = c.call(ctx, http.MethodPost, "/api/v1/dossiers", map[string]any{"procedure_id": ids["1.001193"], "channel": "counter",
-		"applicant": map[string]any{"kind": "citizen", "name": "Lê Minh Châu", "id_number": "042201007890", "phone": "0356789012"},
-		"form":      form}, &d, http.StatusCreated)
-	if err != nil {
-		return "", "", err
-	}
-	return ids["1.004873"], d.Code, nil
+	return ids["1.004873"], codes, nil
 }
