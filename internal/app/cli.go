@@ -131,6 +131,7 @@ Cách dùng:
   congso bench seed --dossiers N [--database URL]   tạo dữ liệu một tỉnh cho bảng điểm 766
   congso bench scorecard [--database URL]           đo bảng điểm 766 so với tính lại từ đầu
   congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
+  congso bench portal [--engine sqlite|postgres] [--concurrency 64] [--duration 5s]  trang công khai của cổng dịch vụ công
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -425,6 +426,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && args[0] == "sync" {
 		return syncbench.Command(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "portal" {
+		return benchPortal(ctx, exe, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "gateway" {
 		return bench.GatewayCommand(ctx, exe, args[1:], stdout, stderr)
 	}
@@ -447,7 +451,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return bench.Dossiers(ctx, o, stdout)
 	}
 	if len(args) == 0 || args[0] != "foundation" {
-		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|sync [cờ…]")
+		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|portal|sync [cờ…]")
 	}
 	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
 	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)

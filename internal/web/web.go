@@ -70,6 +70,9 @@ type Deps struct {
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
 	Demo         bool
 	DemoAccounts []DemoAccount
+	// PublicCacheTTL, when set, keeps the public pages served to visitors
+	// who are not signed in for that long (see publicPages).
+	PublicCacheTTL time.Duration
 }
 
 // DemoAccount is shown on the sign-in page of the demo.
@@ -80,13 +83,20 @@ type DemoAccount struct {
 // Server renders the pages.
 type Server struct {
 	Deps
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	public *publicPages
 }
 
 // New parses the templates; a missing or broken template fails start-up, not
 // a request.
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, pages: map[string]*template.Template{}}
+	if d.PublicCacheTTL > 0 {
+		s.public = newPublicPages(d.PublicCacheTTL)
+		if d.Dossiers != nil {
+			d.Dossiers.Listen(s.public)
+		}
+	}
 	funcs := template.FuncMap{
 		"tr":        translate,
 		"roleLabel": func(r actor.Role) string { return r.Label() },
