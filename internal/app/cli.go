@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -186,6 +187,13 @@ type roleFlag []string
 func (r *roleFlag) String() string     { return strings.Join(*r, ",") }
 func (r *roleFlag) Set(v string) error { *r = append(*r, v); return nil }
 
+// temporaryPassword always holds letters and digits, as the password rules
+// require; a random base32 ID alone has no digit about once in thirty.
+func temporaryPassword() string {
+	id := db.NewID()
+	return "Cs-" + id[:8] + "-" + strconv.Itoa(10+int(id[8])%90) + "-" + id[9:]
+}
+
 func userCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("thiếu lệnh con: user create | user list")
@@ -223,7 +231,7 @@ func userCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 				}
 				in.Password = strings.TrimRight(line, "\r\n")
 			} else {
-				in.Password = "Cs-" + db.NewID()
+				in.Password = temporaryPassword()
 				generated = true
 			}
 		}
