@@ -137,6 +137,19 @@ func TestLGSPPages(t *testing.T) {
 	wantStatus(t, res, body, http.StatusUnprocessableEntity)
 	wantText(t, body, "Địa chỉ dịch vụ gốc phải là URL")
 
+	// The list of services, and a version's document as uploaded.
+	_, body = receiver.get("/admin/lgsp/services")
+	wantText(t, body, "Trang quản trị nền tảng LGSP")
+	_, body = admin.get("/admin/lgsp/services")
+	wantText(t, body, "/lgsp/hotich/tra-cuu", "Tra cứu hộ tịch", "Sở Tư pháp")
+	res, body = admin.get("/admin/lgsp/services/" + service + "/specs/1")
+	wantStatus(t, res, body, http.StatusOK)
+	if body != testSpec {
+		t.Fatalf("version 1 of the document:\n%s", body)
+	}
+	res, body = admin.get("/admin/lgsp/services/" + service + "/specs/9")
+	wantStatus(t, res, body, http.StatusNotFound)
+
 	// Access: the consumer asks, the provider's admin approves with a quota.
 	res, body = admin.post("/admin/lgsp/systems/"+consumer+"/access", url.Values{"service_id": {service}, "purpose": {"Giải quyết thủ tục hộ tịch"}})
 	wantStatus(t, res, body, http.StatusOK)
@@ -236,6 +249,21 @@ func TestLGSPPages(t *testing.T) {
 	wantText(t, body, "Đã ghim chứng thư", strings.Repeat("ab", 32))
 	if got := call(); got != http.StatusUnauthorized {
 		t.Fatalf("call without the pinned certificate: %d", got)
+	}
+
+	// Token-signing keys: province admins rotate them; agency admins do not
+	// see them.
+	res, body = quantri.get("/admin/lgsp/oauth")
+	wantStatus(t, res, body, http.StatusForbidden)
+	res, body = quantri.post("/admin/lgsp/oauth/rotate", nil)
+	wantStatus(t, res, body, http.StatusForbidden)
+	_, body = admin.get("/admin/lgsp/oauth")
+	before := strings.Count(body, "<code>")
+	res, body = admin.post("/admin/lgsp/oauth/rotate", nil)
+	wantStatus(t, res, body, http.StatusOK)
+	wantText(t, body, "Đã tạo khóa ký mới", "đang ký")
+	if after := strings.Count(body, "<code>"); after != before+1 {
+		t.Fatalf("signing keys before %d, after rotation %d:\n%s", before, after, text(body))
 	}
 
 	// Revoking the key shuts the consumer out; disabling the service too.
