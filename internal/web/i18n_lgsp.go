@@ -129,4 +129,7 @@ var lgspMessages = map[string][2]string{
 	"lgsp.oauth.state.pending":   {"chờ dùng", "pending"},
 	"lgsp.oauth.state.verifying": {"chỉ xác minh", "verifying only"},
 	"lgsp.oauth.state.retired":   {"đã thôi dùng", "retired"},
+	"lgsp.errors.client":         {"Lỗi phía hệ thống gọi (4xx)", "Caller errors (4xx)"},
+	"lgsp.errors.server":         {"Lỗi dịch vụ, cổng kết nối (5xx)", "Service and gateway errors (5xx)"},
+	"lgsp.errors.all":            {"Mọi giao dịch", "All calls"},
 }

@@ -728,10 +728,11 @@ type lgspStatsData struct {
 }
 
 var lgspGroups = map[string][]txlog.Group{
-	"service":     {txlog.ByService},
-	"consumer":    {txlog.ByConsumer},
-	"day":         {txlog.ByDay},
-	"service_day": {txlog.ByService, txlog.ByDay},
+	"service":      {txlog.ByService},
+	"consumer":     {txlog.ByConsumer},
+	"day":          {txlog.ByDay},
+	"service_day":  {txlog.ByService, txlog.ByDay},
+	"consumer_day": {txlog.ByConsumer, txlog.ByDay},
 }
 
 func (p lgspPages) stats(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/exchange/txlog"
@@ -150,6 +152,11 @@ func TestLGSPPages(t *testing.T) {
 	res, body = admin.get("/admin/lgsp/services/" + service + "/specs/9")
 	wantStatus(t, res, body, http.StatusNotFound)
 
+	for _, path := range []string{"/admin/lgsp/systems/" + provider, "/admin/lgsp/services/" + service, "/admin/lgsp/services/" + service + "/specs/1"} {
+		res, body := receiver.get(path)
+		wantStatus(t, res, body, http.StatusForbidden)
+	}
+
 	// Access: the consumer asks, the provider's admin approves with a quota.
 	res, body = admin.post("/admin/lgsp/systems/"+consumer+"/access", url.Values{"service_id": {service}, "purpose": {"Giải quyết thủ tục hộ tịch"}})
 	wantStatus(t, res, body, http.StatusOK)
@@ -201,6 +208,9 @@ func TestLGSPPages(t *testing.T) {
 	if got := call(); got != http.StatusTooManyRequests {
 		t.Fatalf("over the quota: %d", got)
 	}
+
+	// Refusals are logged without holding the answer back: wait for them.
+	waitForEntries(t, app.x, service, 2)
 
 	// Live traffic, with filters, and the table alone for polling.
 	_, body = quantri.get("/admin/lgsp/traffic")
@@ -285,4 +295,24 @@ func TestLGSPPages(t *testing.T) {
 	res, body = quantri.post("/admin/lgsp/services/"+service+"/state", url.Values{"enabled": {"false"}, "version": {version[1]}})
 	wantStatus(t, res, body, http.StatusOK)
 	wantText(t, body, "Đã tạm dừng dịch vụ")
+}
+
+// waitForEntries waits until the log holds n entries of the service (the
+// gateway logs its own refusals asynchronously).
+func waitForEntries(t *testing.T, x *exchange.Service, serviceID string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := x.SearchLog(context.Background(), actor.SystemActor("test"), txlog.Filter{ServiceID: serviceID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log holds %d entries of the service, want %d", len(list), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
