@@ -203,15 +203,10 @@ func (a *App) rotateDemoKey(ctx context.Context, systemID string) (string, error
 	return k.Header, nil
 }
 
-// seedDemoLGSP registers the demo exchange once; it returns the one-stop
-// system's ID.
+// seedDemoLGSP registers what the demo exchange still lacks (all of it on
+// the first start); it returns the one-stop system's ID.
 func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 	sys := actor.SystemActor("demo")
-	if s, err := a.Exchange.SystemByCode(ctx, sys, demoPlatformSystem); err == nil {
-		return s.ID, nil
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return "", err
-	}
 	agency := func(code string) (string, error) {
 		ag, err := a.Org.AgencyByCode(ctx, code)
 		if apperr.Is(err, apperr.NotFound) {
@@ -255,6 +250,12 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if s, err := a.Exchange.SystemByCode(ctx, sys, d.code); err == nil {
+			ids[d.code] = s.ID
+			continue
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return "", err
+		}
 		s, err := a.Exchange.CreateSystem(ctx, sys, exchange.SystemInput{AgencyID: ag, Code: d.code, Name: d.name, Description: d.desc,
 			ContactName: "Bộ phận kỹ thuật", ContactEmail: "kythuat@example.gov.vn"})
 		if err != nil {
@@ -274,6 +275,12 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 	}
 	svcIDs := map[string]string{}
 	for _, d := range services {
+		if v, err := a.Exchange.ServiceByCode(ctx, sys, d.system, d.code); err == nil {
+			svcIDs[d.code] = v.ID
+			continue
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return "", err
+		}
 		v, err := a.Exchange.CreateService(ctx, sys, ids[d.system], exchange.ServiceInput{Code: d.code, Name: d.name, Description: d.desc,
 			UpstreamURL: self + d.sim, PersonalData: d.personal, TimeoutMS: 10000, LogMode: "strict", DefaultRatePerMinute: 600, DefaultBurst: 60})
 		if err != nil {
@@ -285,6 +292,11 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 		svcIDs[d.code] = v.ID
 	}
 	grant := func(consumer, service, purpose string, rate, burst int, refuse string) error {
+		if list, err := a.Exchange.AccessList(ctx, sys, exchange.AccessFilter{ConsumerID: ids[consumer], ServiceID: svcIDs[service]}); err != nil {
+			return err
+		} else if len(list) > 0 {
+			return nil
+		}
 		acc, err := a.Exchange.RequestAccess(ctx, sys, exchange.AccessRequest{ConsumerID: ids[consumer], ServiceID: svcIDs[service], Purpose: purpose})
 		if err != nil {
 			return fmt.Errorf("access of %s to %s: %w", consumer, service, err)
@@ -311,7 +323,6 @@ func (a *App) seedDemoLGSP(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	a.log.Info("demo exchange loaded", "systems", len(systems), "services", len(services))
 	return ids[demoPlatformSystem], nil
 }
 

@@ -29,10 +29,10 @@ func TestWhichEventsSync(t *testing.T) {
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{"CONGSO_NATIONAL_PORTAL_URL": "https://hub.example/api/hoso/dongbo", "CONGSO_NATIONAL_PORTAL_TOKEN": "t",
 		"CONGSO_NATIONAL_PORTAL_TIMEOUT": "3s", "CONGSO_NATIONAL_PORTAL_MAX_ATTEMPTS": "5", "CONGSO_NATIONAL_PORTAL_WORKERS": "3",
-		"CONGSO_NATIONAL_PORTAL_SEND_APPLICANT_ID": "true"}
+		"CONGSO_NATIONAL_PORTAL_SEND_APPLICANT_ID": "true", "CONGSO_NATIONAL_PORTAL_LGSP_KEY": "lk_1.bimat"}
 	c, err := natsync.ConfigFromEnv(func(k string) string { return env[k] }, "https://dvc.example")
 	if err != nil || c.URL != env["CONGSO_NATIONAL_PORTAL_URL"] || c.Token != "t" || c.Timeout != 3*time.Second || c.MaxAttempts != 5 ||
-		c.Workers != 3 || !c.SendApplicantID || c.BaseURL != "https://dvc.example" {
+		c.Workers != 3 || !c.SendApplicantID || c.BaseURL != "https://dvc.example" || c.LGSPKey != "lk_1.bimat" {
 		t.Errorf("config %+v %v", c, err)
 	}
 	env["CONGSO_NATIONAL_PORTAL_URL"] = "hub.example"

@@ -42,7 +42,12 @@ func (s *Server) registerLGSP(mux *http.ServeMux, x *exchange.Service) {
 	mux.HandleFunc("POST /admin/lgsp/systems/{id}/certs", p.addCert)
 	mux.HandleFunc("POST /admin/lgsp/systems/{id}/certs/{fp}/revoke", p.revokeCert)
 	mux.HandleFunc("POST /admin/lgsp/systems/{id}/access", p.requestAccess)
+	mux.HandleFunc("GET /admin/lgsp/services", p.services)
 	mux.HandleFunc("GET /admin/lgsp/services/{id}", p.service)
+	mux.HandleFunc("GET /admin/lgsp/services/{id}/specs/{version}", p.specDocument)
+	mux.HandleFunc("GET /admin/lgsp/oauth", p.oauth)
+	mux.HandleFunc("POST /admin/lgsp/oauth/rotate", p.rotateSigningKey)
+	mux.HandleFunc("POST /admin/lgsp/oauth/{kid}/retire", p.retireSigningKey)
 	mux.HandleFunc("POST /admin/lgsp/services/{id}/specs", p.uploadSpec)
 	mux.HandleFunc("POST /admin/lgsp/services/{id}/state", p.serviceState)
 	mux.HandleFunc("GET /admin/lgsp/access", p.accessList)
@@ -723,10 +728,11 @@ type lgspStatsData struct {
 }
 
 var lgspGroups = map[string][]txlog.Group{
-	"service":     {txlog.ByService},
-	"consumer":    {txlog.ByConsumer},
-	"day":         {txlog.ByDay},
-	"service_day": {txlog.ByService, txlog.ByDay},
+	"service":      {txlog.ByService},
+	"consumer":     {txlog.ByConsumer},
+	"day":          {txlog.ByDay},
+	"service_day":  {txlog.ByService, txlog.ByDay},
+	"consumer_day": {txlog.ByConsumer, txlog.ByDay},
 }
 
 func (p lgspPages) stats(w http.ResponseWriter, r *http.Request) {
@@ -791,3 +797,87 @@ func (p lgspPages) stats(w http.ResponseWriter, r *http.Request) {
 // SystemList and ServiceList are the filters' choices.
 func (d lgspDirectory) SystemList() []exchange.System       { return d.sysList }
 func (d lgspDirectory) ServiceList() []exchange.RESTService { return d.svcList }
+
+type lgspServicesData struct {
+	Dir      lgspDirectory
+	Services []exchange.RESTService
+}
+
+// services lists every service of the exchange.
+func (p lgspPages) services(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.gate(w, r)
+	if !ok {
+		return
+	}
+	dir, err := p.directory(r.Context(), a)
+	if err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	p.s.render(w, r, http.StatusOK, "lgsp_services", p.s.page(r, translate(langOf(r), "lgsp.services.all"),
+		lgspServicesData{Dir: dir, Services: dir.svcList}))
+}
+
+// specDocument shows one version of a service's OpenAPI document.
+func (p lgspPages) specDocument(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.gate(w, r)
+	if !ok {
+		return
+	}
+	version, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || version < 1 {
+		p.s.fail(w, r, apperr.New(apperr.NotFound, "Không có phiên bản tài liệu này."))
+		return
+	}
+	spec, err := p.x.Spec(r.Context(), a, r.PathValue("id"), version)
+	if err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = io.WriteString(w, spec.Document)
+}
+
+type lgspOAuthData struct {
+	Keys []exchange.SigningKey
+}
+
+// oauth shows the keys that sign access tokens, for province-wide roles;
+// province admins rotate them.
+func (p lgspPages) oauth(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.gate(w, r)
+	if !ok {
+		return
+	}
+	keys, err := p.x.SigningKeys(r.Context(), a)
+	if err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	p.s.render(w, r, http.StatusOK, "lgsp_oauth", p.s.page(r, translate(langOf(r), "lgsp.oauth"), lgspOAuthData{Keys: keys}))
+}
+
+func (p lgspPages) rotateSigningKey(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.post(w, r)
+	if !ok {
+		return
+	}
+	if _, err := p.x.RotateSigningKey(r.Context(), a); err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	p.s.redirect(w, r, "/admin/lgsp/oauth", translate(langOf(r), "lgsp.oauth.rotated"))
+}
+
+func (p lgspPages) retireSigningKey(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.post(w, r)
+	if !ok {
+		return
+	}
+	if err := p.x.RetireSigningKey(r.Context(), a, r.PathValue("kid")); err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	p.s.redirect(w, r, "/admin/lgsp/oauth", translate(langOf(r), "lgsp.oauth.retired"))
+}

@@ -14,7 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/exchange/txlog"
@@ -137,6 +139,24 @@ func TestLGSPPages(t *testing.T) {
 	wantStatus(t, res, body, http.StatusUnprocessableEntity)
 	wantText(t, body, "Địa chỉ dịch vụ gốc phải là URL")
 
+	// The list of services, and a version's document as uploaded.
+	_, body = receiver.get("/admin/lgsp/services")
+	wantText(t, body, "Trang quản trị nền tảng LGSP")
+	_, body = admin.get("/admin/lgsp/services")
+	wantText(t, body, "/lgsp/hotich/tra-cuu", "Tra cứu hộ tịch", "Sở Tư pháp")
+	res, body = admin.get("/admin/lgsp/services/" + service + "/specs/1")
+	wantStatus(t, res, body, http.StatusOK)
+	if body != testSpec {
+		t.Fatalf("version 1 of the document:\n%s", body)
+	}
+	res, body = admin.get("/admin/lgsp/services/" + service + "/specs/9")
+	wantStatus(t, res, body, http.StatusNotFound)
+
+	for _, path := range []string{"/admin/lgsp/systems/" + provider, "/admin/lgsp/services/" + service, "/admin/lgsp/services/" + service + "/specs/1"} {
+		res, body := receiver.get(path)
+		wantStatus(t, res, body, http.StatusForbidden)
+	}
+
 	// Access: the consumer asks, the provider's admin approves with a quota.
 	res, body = admin.post("/admin/lgsp/systems/"+consumer+"/access", url.Values{"service_id": {service}, "purpose": {"Giải quyết thủ tục hộ tịch"}})
 	wantStatus(t, res, body, http.StatusOK)
@@ -189,6 +209,9 @@ func TestLGSPPages(t *testing.T) {
 		t.Fatalf("over the quota: %d", got)
 	}
 
+	// Refusals are logged without holding the answer back: wait for them.
+	waitForEntries(t, app.x, service, 2)
+
 	// Live traffic, with filters, and the table alone for polling.
 	_, body = quantri.get("/admin/lgsp/traffic")
 	wantText(t, body, "GET /records/{id}", "429", "200")
@@ -238,6 +261,21 @@ func TestLGSPPages(t *testing.T) {
 		t.Fatalf("call without the pinned certificate: %d", got)
 	}
 
+	// Token-signing keys: province admins rotate them; agency admins do not
+	// see them.
+	res, body = quantri.get("/admin/lgsp/oauth")
+	wantStatus(t, res, body, http.StatusForbidden)
+	res, body = quantri.post("/admin/lgsp/oauth/rotate", nil)
+	wantStatus(t, res, body, http.StatusForbidden)
+	_, body = admin.get("/admin/lgsp/oauth")
+	before := strings.Count(body, "<code>")
+	res, body = admin.post("/admin/lgsp/oauth/rotate", nil)
+	wantStatus(t, res, body, http.StatusOK)
+	wantText(t, body, "Đã tạo khóa ký mới", "đang ký")
+	if after := strings.Count(body, "<code>"); after != before+1 {
+		t.Fatalf("signing keys before %d, after rotation %d:\n%s", before, after, text(body))
+	}
+
 	// Revoking the key shuts the consumer out; disabling the service too.
 	_, body = admin.get("/admin/lgsp/systems/" + consumer)
 	rv := keyRevoke.FindStringSubmatch(body)
@@ -257,4 +295,24 @@ func TestLGSPPages(t *testing.T) {
 	res, body = quantri.post("/admin/lgsp/services/"+service+"/state", url.Values{"enabled": {"false"}, "version": {version[1]}})
 	wantStatus(t, res, body, http.StatusOK)
 	wantText(t, body, "Đã tạm dừng dịch vụ")
+}
+
+// waitForEntries waits until the log holds n entries of the service (the
+// gateway logs its own refusals asynchronously).
+func waitForEntries(t *testing.T, x *exchange.Service, serviceID string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := x.SearchLog(context.Background(), actor.SystemActor("test"), txlog.Filter{ServiceID: serviceID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log holds %d entries of the service, want %d", len(list), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
