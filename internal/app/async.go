@@ -47,7 +47,7 @@ func (a *App) initAsync(ctx context.Context) error {
 	opts := async.Options{Logger: a.log}
 	var q async.Queue
 	if natsURL != "" {
-		q = async.NewNATSQueue(a.DB, opts, async.NATSOptions{URL: natsURL})
+		q = async.NewNATSQueue(a.DB, opts, async.NATSOptions{URL: natsURL, Stream: a.cfg.Env("CONGSO_NATS_STREAM")})
 	} else {
 		q = async.NewDBQueue(a.DB, opts)
 	}
@@ -147,6 +147,9 @@ func asyncCommand(ctx context.Context, cfg Config, sub string, args []string, st
 				return err
 			}
 			if *asJSON {
+				if list == nil {
+					list = []async.Delivery{}
+				}
 				return json.NewEncoder(stdout).Encode(map[string]any{"items": list})
 			}
 			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
