@@ -157,4 +157,3 @@ func TestKillNineMidDeliveryLosesNothing(t *testing.T) {
 			b.name, d.Engine(), inFlight, s.redelivered(), n)
 	})
 }
-
