@@ -115,7 +115,7 @@ func (f dossierFeed) DossierChanged(ctx context.Context, tx *db.Tx, d *dossier.D
 	if err != nil {
 		return fmt.Errorf("encode dossier status message: %w", err)
 	}
-	_, err = f.svc.PublishTx(ctx, tx, DossierStatusTopic, async.PlatformPublisher, d.Code+":"+strconv.Itoa(e.Seq), b)
+	_, err = f.svc.PublishTx(ctx, tx, DossierStatusTopic, async.PlatformPublisher, async.KeyOf(d.Code, strconv.Itoa(e.Seq)), b)
 	return err
 }
 
