@@ -80,6 +80,8 @@ func (q *DBQueue) nextDue(ctx context.Context) time.Duration {
 func (q *DBQueue) Run(ctx context.Context) error {
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
+	stopWriter := q.startWriter()
+	defer stopWriter()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	sem := make(chan struct{}, q.opt.Concurrency)

@@ -176,6 +176,70 @@ func loadJob(ctx context.Context, r db.Runner, id string) (job, error) {
 type deliverer struct {
 	db  *db.DB
 	opt Options
+	// writes carries outcomes to the writer, which commits them in groups
+	// (one transaction for all the outcomes waiting), while it runs.
+	writes chan write
+}
+
+type write struct {
+	q    string
+	args []any
+	done chan error
+}
+
+// startWriter runs the group-commit writer until stop is called; stop
+// returns once it has written what was sent before.
+func (d *deliverer) startWriter() (stop func()) {
+	d.writes = make(chan write, 4*d.opt.Concurrency)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			var first write
+			select {
+			case first = <-d.writes:
+			case <-quit:
+				return
+			}
+			batch := []write{first}
+		more:
+			for len(batch) < 256 {
+				select {
+				case w := <-d.writes:
+					batch = append(batch, w)
+				default:
+					break more
+				}
+			}
+			err := d.db.Tx(context.Background(), func(tx *db.Tx) error {
+				for _, w := range batch {
+					if _, err := tx.Exec(context.Background(), w.q, w.args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			for _, w := range batch {
+				w.done <- err
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-finished
+	}
+}
+
+// exec writes an outcome: in the writer's next group when it runs.
+func (d *deliverer) exec(ctx context.Context, q string, args ...any) error {
+	if d.writes == nil {
+		_, err := d.db.Exec(ctx, q, args...)
+		return err
+	}
+	w := write{q: q, args: args, done: make(chan error, 1)}
+	d.writes <- w
+	return <-w.done
 }
 
 // post makes one attempt; it returns the HTTP status (0 without one) and an
@@ -259,7 +323,7 @@ func (d *deliverer) record(ctx context.Context, j job, leaseOwner string, status
 		q = "UPDATE async_deliveries SET attempts = ?, last_status = ?, last_error = ?, next_us = ?, handed_us = ?, lease_until_us = 0, lease_owner = '' WHERE id = ? AND state = ?"
 		set = []any{attempts, status, errText(derr), us(now.Add(o.delay)), us(now), j.id, Pending}
 	}
-	if _, err := d.db.Exec(ctx, q+guard, append(set, args...)...); err != nil {
+	if err := d.exec(ctx, q+guard, append(set, args...)...); err != nil {
 		return o, fmt.Errorf("record delivery %s: %w", j.id, err)
 	}
 	if o.dead {

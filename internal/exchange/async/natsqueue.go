@@ -113,6 +113,8 @@ func (q *NATSQueue) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("JetStream consumer %s: %w", q.nopt.Durable, err)
 	}
+	stopWriter := q.startWriter()
+	defer stopWriter()
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	var wg sync.WaitGroup
