@@ -27,7 +27,11 @@
 // original message_id and "duplicate": true and delivers nothing more. 400:
 // not JSON, no or bad key; 401: credentials; 403: the caller does not own
 // the topic; 404: no such topic; 409: the key was used with another body;
-// 413: over the topic's max_payload_bytes. The platform publishes from Go
+// 413: over the topic's max_payload_bytes. Each call, publication or
+// subscription, is an entry of the LGSP transaction log (path template
+// /topics/{topic}/messages, service "topic:" + the topic's ID, hashes of
+// both bodies), and the answer leaves only once it is durable. The
+// platform publishes from Go
 // with Service.Publish, or PublishTx inside the transaction of the change it
 // announces (the outbox pattern: the message exists exactly when the change
 // commits).
