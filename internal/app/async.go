@@ -67,6 +67,20 @@ func (a *App) initAsync(ctx context.Context) error {
 			}
 		}
 	})
+	a.workers = append(a.workers, func(ctx context.Context) {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := svc.Purge(ctx, 30*24*time.Hour); err != nil && ctx.Err() == nil {
+					a.log.Error("LGSP async: purge delivered messages", "err", err)
+				}
+			}
+		}
+	})
 	if _, err := svc.EnsureTopic(ctx, async.TopicInput{Code: DossierStatusTopic, Name: "Trạng thái hồ sơ thủ tục hành chính",
 		Description: "Mỗi lần một hồ sơ đổi trạng thái: mã hồ sơ, trạng thái mới và cũ, cơ quan, thủ tục, thời điểm, hạn xử lý. Không có dữ liệu cá nhân."}); err != nil {
 		return fmt.Errorf("the dossier status topic: %w", err)

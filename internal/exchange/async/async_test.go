@@ -108,6 +108,16 @@ func TestDeadLetterThenReplay(t *testing.T) {
 		if dl, _ := e.svc.DeadLetters(e.ctx, e.admin, e.topic.ID, 100); len(dl) != 0 {
 			t.Fatalf("%d dead letters left after replay", len(dl))
 		}
+		// Purging keeps what is recent; with no time kept, everything delivered goes.
+		if got, err := e.svc.Purge(e.ctx, time.Hour); err != nil || got != 0 {
+			t.Fatalf("purge of the last hour's messages: %d, %v", got, err)
+		}
+		if got, err := e.svc.Purge(e.ctx, -time.Second); err != nil || got != n {
+			t.Fatalf("purge: %d messages, %v; want %d", got, err, n)
+		}
+		if left := e.count("SELECT COUNT(*) FROM async_messages") + e.count("SELECT COUNT(*) FROM async_deliveries"); left != 0 {
+			t.Fatalf("%d rows left after purging everything delivered", left)
+		}
 	})
 }
 

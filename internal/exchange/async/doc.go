@@ -55,7 +55,8 @@
 // congso exchange replay) with a fresh count of attempts. Delivery is at
 // least once: a subscriber may receive a message again (after a crash, or
 // when its answer was lost) and must apply it once, keyed on
-// X-LGSP-Message-ID. Order is not guaranteed.
+// X-LGSP-Message-ID. Order is not guaranteed. Delivered messages are
+// purged after 30 days; an idempotency key is remembered that long.
 //
 // # Verifying a delivery
 //
