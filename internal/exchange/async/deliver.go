@@ -161,15 +161,42 @@ type job struct {
 	createdUS, publishedUS, maxAgeSec, nextUS              int64
 }
 
-func loadJob(ctx context.Context, r db.Runner, id string) (job, error) {
+const jobQuery = `SELECT d.id, d.message_id, d.subscription_id, t.code, m.idempotency_key, m.content_type, s.endpoint_url, s.secret, s.status,
+		d.state, m.payload, d.attempts, t.max_attempts, d.created_us, m.published_us, t.max_age_seconds, d.next_us
+	FROM async_deliveries d JOIN async_messages m ON m.id = d.message_id JOIN async_subscriptions s ON s.id = d.subscription_id
+		JOIN async_topics t ON t.id = m.topic_id WHERE d.id `
+
+func scanJob(row interface{ Scan(...any) error }) (job, error) {
 	var j job
-	err := r.QueryRow(ctx, `SELECT d.id, d.message_id, d.subscription_id, t.code, m.idempotency_key, m.content_type, s.endpoint_url, s.secret, s.status,
-			d.state, m.payload, d.attempts, t.max_attempts, d.created_us, m.published_us, t.max_age_seconds, d.next_us
-		FROM async_deliveries d JOIN async_messages m ON m.id = d.message_id JOIN async_subscriptions s ON s.id = d.subscription_id
-			JOIN async_topics t ON t.id = m.topic_id WHERE d.id = ?`, id).
-		Scan(&j.id, &j.messageID, &j.subscriptionID, &j.topic, &j.key, &j.contentType, &j.endpoint, &j.secret, &j.subStatus,
-			&j.state, &j.payload, &j.attempts, &j.maxAttempts, &j.createdUS, &j.publishedUS, &j.maxAgeSec, &j.nextUS)
+	err := row.Scan(&j.id, &j.messageID, &j.subscriptionID, &j.topic, &j.key, &j.contentType, &j.endpoint, &j.secret, &j.subStatus,
+		&j.state, &j.payload, &j.attempts, &j.maxAttempts, &j.createdUS, &j.publishedUS, &j.maxAgeSec, &j.nextUS)
 	return j, err
+}
+
+func loadJob(ctx context.Context, r db.Runner, id string) (job, error) {
+	return scanJob(r.QueryRow(ctx, jobQuery+"= ?", id))
+}
+
+// loadJobs loads several deliveries in one query.
+func loadJobs(ctx context.Context, r db.Runner, ids []string) ([]job, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := r.Query(ctx, jobQuery+"IN ("+db.Placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, j)
+	}
+	return list, rows.Err()
 }
 
 // deliverer makes attempts and records their outcomes; both backends share it.
@@ -350,6 +377,11 @@ func (d *deliverer) deliver(ctx context.Context, id, leaseOwner string) (outcome
 	if err != nil {
 		return outcome{}, false, fmt.Errorf("load delivery %s: %w", id, err)
 	}
+	return d.attempt(ctx, j, leaseOwner)
+}
+
+// attempt makes the attempt of a loaded delivery and records its outcome.
+func (d *deliverer) attempt(ctx context.Context, j job, leaseOwner string) (outcome, bool, error) {
 	if j.state != Pending {
 		return outcome{delivered: j.state == Delivered, dead: j.state == Dead}, false, nil
 	}
