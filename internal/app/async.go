@@ -47,7 +47,7 @@ func (a *App) initAsync(ctx context.Context) error {
 	opts := async.Options{Logger: a.log}
 	var q async.Queue
 	if natsURL != "" {
-		q = async.NewNATSQueue(a.DB, opts, async.NATSOptions{URL: natsURL})
+		q = async.NewNATSQueue(a.DB, opts, async.NATSOptions{URL: natsURL, Stream: a.cfg.Env("CONGSO_NATS_STREAM")})
 	} else {
 		q = async.NewDBQueue(a.DB, opts)
 	}
@@ -64,6 +64,20 @@ func (a *App) initAsync(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-time.After(5 * time.Second):
+			}
+		}
+	})
+	a.workers = append(a.workers, func(ctx context.Context) {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := svc.Purge(ctx, 30*24*time.Hour); err != nil && ctx.Err() == nil {
+					a.log.Error("LGSP async: purge delivered messages", "err", err)
+				}
 			}
 		}
 	})
@@ -115,7 +129,7 @@ func (f dossierFeed) DossierChanged(ctx context.Context, tx *db.Tx, d *dossier.D
 	if err != nil {
 		return fmt.Errorf("encode dossier status message: %w", err)
 	}
-	_, err = f.svc.PublishTx(ctx, tx, DossierStatusTopic, async.PlatformPublisher, d.Code+":"+strconv.Itoa(e.Seq), b)
+	_, err = f.svc.PublishTx(ctx, tx, DossierStatusTopic, async.PlatformPublisher, async.KeyOf(d.Code, strconv.Itoa(e.Seq)), b)
 	return err
 }
 
@@ -147,6 +161,9 @@ func asyncCommand(ctx context.Context, cfg Config, sub string, args []string, st
 				return err
 			}
 			if *asJSON {
+				if list == nil {
+					list = []async.Delivery{}
+				}
 				return json.NewEncoder(stdout).Encode(map[string]any{"items": list})
 			}
 			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)

@@ -31,6 +31,8 @@
 //	GET  /lgsp/directory/services/{p}/{s}     one service with its current OpenAPI document
 //	GET  /lgsp/directory/services/{p}/{s}/openapi   the document itself
 //	GET  /lgsp/directory/allowed              what the calling consumer may call, with quotas
+//	POST /lgsp/topics/{topic}/messages        publish to a topic of the async exchange (package async)
+//	POST /lgsp/topics/{topic}/subscriptions   ask to subscribe to a topic
 //
 // {provider} is the provider system's code, {service} the service's code;
 // the rest of the path and the query go to the service's upstream URL.

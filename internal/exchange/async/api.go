@@ -1,16 +1,24 @@
 package async
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/apperr"
+	"github.com/congso/congso/internal/db"
+	"github.com/congso/congso/internal/exchange"
+	"github.com/congso/congso/internal/exchange/txlog"
 	"github.com/congso/congso/internal/httpx"
 )
 
@@ -155,64 +163,178 @@ func (g Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every call is recorded in the LGSP
+// transaction log, like a gateway call (service_id "topic:" + the topic's
+// ID, path template /topics/{topic}/messages or /subscriptions, hashes of
+// both bodies); the answer is sent once the entry is durable.
 func (g Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK, hash: sha256.New()}
+	body := &countingBody{r: r.Body, hash: sha256.New()}
+	r.Body = body
+	reqID := r.Header.Get("X-Request-ID")
+	if !validRequestID(reqID) {
+		reqID = "async-" + db.NewID()
+	}
+	rec.Header().Set("X-Request-ID", reqID)
+	c, topic, what := g.serve(rec, r)
+	if g.Svc.ex == nil || g.Svc.ex.TxLog() == nil {
+		rec.flush()
+		return
+	}
+	e := txlog.Entry{At: start.UTC(), RequestID: reqID, ConsumerID: c.SystemID, CredentialID: c.KeyID, Method: r.Method,
+		Path: "/topics/{topic}/" + what, Status: rec.status, Outcome: outcomeOf(rec.status), LatencyUS: time.Since(start).Microseconds(),
+		BytesIn: body.n, BytesOut: int64(rec.buf.Len()), ReqSHA256: hex.EncodeToString(body.hash.Sum(nil)), RespSHA256: hex.EncodeToString(rec.hash.Sum(nil))}
+	if topic.ID != "" {
+		e.ProviderID, e.ServiceID = topic.SystemID, "topic:"+topic.ID
+	}
+	if _, err := g.Svc.ex.TxLog().Append(r.Context(), &e, nil, txlog.Strict); err != nil {
+		if g.Log != nil {
+			g.Log.Error("LGSP async: transaction log", "request_id", reqID, "err", err)
+		}
+		rec.buf.Reset()
+		rec.status = http.StatusServiceUnavailable
+		writeError(rec.ResponseWriter, http.StatusServiceUnavailable, "service_unavailable", "Nhật ký giao dịch đang gián đoạn; hãy thử lại sau.")
+		return
+	}
+	rec.flush()
+}
+
+func outcomeOf(status int) string {
+	switch {
+	case status < 300:
+		return "ok"
+	case status == http.StatusNotFound:
+		return "not_found"
+	case status == http.StatusUnauthorized:
+		return "unauthorized"
+	case status == http.StatusForbidden:
+		return "forbidden"
+	case status == http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case status < 500:
+		return "bad_request"
+	}
+	return "internal"
+}
+
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// recorder holds the answer back until its log entry is durable (answers
+// here are small JSON documents).
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	buf    bytes.Buffer
+	hash   hash.Hash
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	r.hash.Write(b)
+	return r.buf.Write(b)
+}
+
+func (r *recorder) flush() {
+	r.ResponseWriter.WriteHeader(r.status)
+	_, _ = r.ResponseWriter.Write(r.buf.Bytes())
+}
+
+type countingBody struct {
+	r    io.ReadCloser
+	n    int64
+	hash hash.Hash
+}
+
+func (c *countingBody) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	c.hash.Write(b[:n])
+	return n, err
+}
+
+func (c *countingBody) Close() error { return c.r.Close() }
+
+// serve answers the call; it reports the caller and topic for the log.
+func (g Gateway) serve(w http.ResponseWriter, r *http.Request) (exchange.Caller, Topic, string) {
+	var c exchange.Caller
+	var t Topic
 	rest, _ := strings.CutPrefix(r.URL.Path, Prefix)
 	topic, what, ok := strings.Cut(rest, "/")
 	if !ok || topic == "" || (what != "messages" && what != "subscriptions") {
+		what = "?"
 		writeError(w, http.StatusNotFound, apperr.NotFound, "Không tìm thấy.")
-		return
+		return c, t, what
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Chỉ hỗ trợ POST.")
-		return
+		return c, t, what
 	}
+	t, _ = g.Svc.topicByCode(r.Context(), g.Svc.db, topic)
 	c, err := g.Svc.ex.Authenticate(r)
 	if err != nil {
 		g.fail(w, r, err)
-		return
+		return c, t, what
 	}
 	if what == "subscriptions" {
 		var in SubscriptionInput
 		if err := httpx.DecodeJSON(w, r, &in); err != nil {
 			g.fail(w, r, err)
-			return
+			return c, t, what
 		}
 		sub, err := g.Svc.SubscribeAs(r.Context(), c, topic, in)
 		if err != nil {
 			g.fail(w, r, err)
-			return
+			return c, t, what
 		}
 		httpx.WriteJSON(w, http.StatusCreated, sub)
-		return
+		return c, t, what
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		writeError(w, http.StatusBadRequest, apperr.Invalid, "Thiếu tiêu đề Idempotency-Key (khóa chống trùng của thông điệp).")
-		return
+		return c, t, what
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		writeError(w, http.StatusBadRequest, apperr.Invalid, "Thông điệp phải là JSON (Content-Type: application/json).")
-		return
+		return c, t, what
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxMaxPayload+1))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, apperr.Invalid, "Không đọc được nội dung thông điệp.")
-		return
+		return c, t, what
 	}
 	if len(body) > MaxMaxPayload {
 		g.fail(w, r, ErrTooLarge)
-		return
+		return c, t, what
 	}
 	if !json.Valid(body) {
 		writeError(w, http.StatusBadRequest, apperr.Invalid, "Nội dung thông điệp không phải JSON hợp lệ.")
-		return
+		return c, t, what
 	}
 	p, err := g.Svc.PublishAs(r.Context(), c, topic, key, body)
 	if err != nil {
 		g.fail(w, r, err)
-		return
+		return c, t, what
 	}
 	status := http.StatusAccepted
 	if p.Duplicate {
@@ -220,4 +342,5 @@ func (g Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-LGSP-Deliveries", strconv.Itoa(p.Deliveries))
 	httpx.WriteJSON(w, status, p)
+	return c, t, what
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/db/dbtest"
 	"github.com/congso/congso/internal/exchange/async"
+	"github.com/congso/congso/internal/exchange/txlog"
 )
 
 // TestOutageNoLossNoDuplicateEffect: the subscriber answers 503, then
@@ -107,6 +108,16 @@ func TestDeadLetterThenReplay(t *testing.T) {
 		if dl, _ := e.svc.DeadLetters(e.ctx, e.admin, e.topic.ID, 100); len(dl) != 0 {
 			t.Fatalf("%d dead letters left after replay", len(dl))
 		}
+		// Purging keeps what is recent; with no time kept, everything delivered goes.
+		if got, err := e.svc.Purge(e.ctx, time.Hour); err != nil || got != 0 {
+			t.Fatalf("purge of the last hour's messages: %d, %v", got, err)
+		}
+		if got, err := e.svc.Purge(e.ctx, -time.Second); err != nil || got != n {
+			t.Fatalf("purge: %d messages, %v; want %d", got, err, n)
+		}
+		if left := e.count("SELECT COUNT(*) FROM async_messages") + e.count("SELECT COUNT(*) FROM async_deliveries"); left != 0 {
+			t.Fatalf("%d rows left after purging everything delivered", left)
+		}
 	})
 }
 
@@ -156,6 +167,17 @@ func TestPublishOverLGSP(t *testing.T) {
 		}
 		if res, _ := e.post("/lgsp/topics/khong-co/messages", e.pubKey.Header, "ks-4", `{}`); res.StatusCode != http.StatusNotFound {
 			t.Errorf("unknown topic: %d", res.StatusCode)
+		}
+		// Every call is in the transaction log, with the caller and the topic.
+		if n := e.count("SELECT COUNT(*) FROM exchange_txlog WHERE path = '/topics/{topic}/messages'"); n != 2+len(cases)+1 {
+			t.Fatalf("%d publications in the transaction log, want %d", n, 2+len(cases)+1)
+		}
+		if n := e.count("SELECT COUNT(*) FROM exchange_txlog WHERE path = '/topics/{topic}/messages' AND status = 403 AND outcome = 'forbidden' AND consumer_id = ? AND service_id = ?",
+			e.fx.Consumer.ID, "topic:"+e.topic.ID); n != 1 {
+			t.Fatalf("the refused publication is not logged with its caller and topic (%d)", n)
+		}
+		if rep, err := txlog.Verify(e.ctx, d); err != nil || rep.Problem != nil {
+			t.Fatalf("the log's chain: %+v %v", rep.Problem, err)
 		}
 		if n := e.count("SELECT COUNT(*) FROM async_messages"); n != 1 {
 			t.Fatalf("%d messages stored, want 1", n)

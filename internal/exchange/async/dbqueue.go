@@ -80,6 +80,8 @@ func (q *DBQueue) nextDue(ctx context.Context) time.Duration {
 func (q *DBQueue) Run(ctx context.Context) error {
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
+	stopWriter := q.startWriter()
+	defer stopWriter()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	sem := make(chan struct{}, q.opt.Concurrency)
@@ -91,13 +93,20 @@ func (q *DBQueue) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		free := q.opt.Concurrency - len(sem)
 		var ids []string
+		var jobs []job
 		if free > 0 {
 			var err error
 			if ids, err = q.claim(work, free); err != nil && ctx.Err() == nil {
 				q.opt.Logger.Error("LGSP async: claim deliveries", "err", err)
 			}
+			if len(ids) > 0 {
+				// On failure the leases run out and the rows are claimed again.
+				if jobs, err = loadJobs(work, q.db, ids); err != nil && ctx.Err() == nil {
+					q.opt.Logger.Error("LGSP async: load deliveries", "err", err)
+				}
+			}
 		}
-		for _, id := range ids {
+		for _, j := range jobs {
 			sem <- struct{}{}
 			wg.Add(1)
 			go func() {
@@ -109,12 +118,12 @@ func (q *DBQueue) Run(ctx context.Context) error {
 					default:
 					}
 				}()
-				if _, _, err := q.deliver(work, id, q.owner); err != nil {
+				if _, _, err := q.attempt(work, j, q.owner); err != nil {
 					if work.Err() != nil {
-						q.release(id)
+						q.release(j.id)
 						return
 					}
-					q.opt.Logger.Error("LGSP async delivery", "delivery", id, "err", err)
+					q.opt.Logger.Error("LGSP async delivery", "delivery", j.id, "err", err)
 				}
 			}()
 		}

@@ -161,21 +161,112 @@ type job struct {
 	createdUS, publishedUS, maxAgeSec, nextUS              int64
 }
 
-func loadJob(ctx context.Context, r db.Runner, id string) (job, error) {
+const jobQuery = `SELECT d.id, d.message_id, d.subscription_id, t.code, m.idempotency_key, m.content_type, s.endpoint_url, s.secret, s.status,
+		d.state, m.payload, d.attempts, t.max_attempts, d.created_us, m.published_us, t.max_age_seconds, d.next_us
+	FROM async_deliveries d JOIN async_messages m ON m.id = d.message_id JOIN async_subscriptions s ON s.id = d.subscription_id
+		JOIN async_topics t ON t.id = m.topic_id WHERE d.id `
+
+func scanJob(row interface{ Scan(...any) error }) (job, error) {
 	var j job
-	err := r.QueryRow(ctx, `SELECT d.id, d.message_id, d.subscription_id, t.code, m.idempotency_key, m.content_type, s.endpoint_url, s.secret, s.status,
-			d.state, m.payload, d.attempts, t.max_attempts, d.created_us, m.published_us, t.max_age_seconds, d.next_us
-		FROM async_deliveries d JOIN async_messages m ON m.id = d.message_id JOIN async_subscriptions s ON s.id = d.subscription_id
-			JOIN async_topics t ON t.id = m.topic_id WHERE d.id = ?`, id).
-		Scan(&j.id, &j.messageID, &j.subscriptionID, &j.topic, &j.key, &j.contentType, &j.endpoint, &j.secret, &j.subStatus,
-			&j.state, &j.payload, &j.attempts, &j.maxAttempts, &j.createdUS, &j.publishedUS, &j.maxAgeSec, &j.nextUS)
+	err := row.Scan(&j.id, &j.messageID, &j.subscriptionID, &j.topic, &j.key, &j.contentType, &j.endpoint, &j.secret, &j.subStatus,
+		&j.state, &j.payload, &j.attempts, &j.maxAttempts, &j.createdUS, &j.publishedUS, &j.maxAgeSec, &j.nextUS)
 	return j, err
+}
+
+func loadJob(ctx context.Context, r db.Runner, id string) (job, error) {
+	return scanJob(r.QueryRow(ctx, jobQuery+"= ?", id))
+}
+
+// loadJobs loads several deliveries in one query.
+func loadJobs(ctx context.Context, r db.Runner, ids []string) ([]job, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := r.Query(ctx, jobQuery+"IN ("+db.Placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, j)
+	}
+	return list, rows.Err()
 }
 
 // deliverer makes attempts and records their outcomes; both backends share it.
 type deliverer struct {
 	db  *db.DB
 	opt Options
+	// writes carries outcomes to the writer, which commits them in groups
+	// (one transaction for all the outcomes waiting), while it runs.
+	writes chan write
+}
+
+type write struct {
+	q    string
+	args []any
+	done chan error
+}
+
+// startWriter runs the group-commit writer until stop is called; stop
+// returns once it has written what was sent before.
+func (d *deliverer) startWriter() (stop func()) {
+	d.writes = make(chan write, 4*d.opt.Concurrency)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			var first write
+			select {
+			case first = <-d.writes:
+			case <-quit:
+				return
+			}
+			batch := []write{first}
+		more:
+			for len(batch) < 256 {
+				select {
+				case w := <-d.writes:
+					batch = append(batch, w)
+				default:
+					break more
+				}
+			}
+			err := d.db.Tx(context.Background(), func(tx *db.Tx) error {
+				for _, w := range batch {
+					if _, err := tx.Exec(context.Background(), w.q, w.args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			for _, w := range batch {
+				w.done <- err
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-finished
+	}
+}
+
+// exec writes an outcome: in the writer's next group when it runs.
+func (d *deliverer) exec(ctx context.Context, q string, args ...any) error {
+	if d.writes == nil {
+		_, err := d.db.Exec(ctx, q, args...)
+		return err
+	}
+	w := write{q: q, args: args, done: make(chan error, 1)}
+	d.writes <- w
+	return <-w.done
 }
 
 // post makes one attempt; it returns the HTTP status (0 without one) and an
@@ -259,7 +350,7 @@ func (d *deliverer) record(ctx context.Context, j job, leaseOwner string, status
 		q = "UPDATE async_deliveries SET attempts = ?, last_status = ?, last_error = ?, next_us = ?, handed_us = ?, lease_until_us = 0, lease_owner = '' WHERE id = ? AND state = ?"
 		set = []any{attempts, status, errText(derr), us(now.Add(o.delay)), us(now), j.id, Pending}
 	}
-	if _, err := d.db.Exec(ctx, q+guard, append(set, args...)...); err != nil {
+	if err := d.exec(ctx, q+guard, append(set, args...)...); err != nil {
 		return o, fmt.Errorf("record delivery %s: %w", j.id, err)
 	}
 	if o.dead {
@@ -286,6 +377,11 @@ func (d *deliverer) deliver(ctx context.Context, id, leaseOwner string) (outcome
 	if err != nil {
 		return outcome{}, false, fmt.Errorf("load delivery %s: %w", id, err)
 	}
+	return d.attempt(ctx, j, leaseOwner)
+}
+
+// attempt makes the attempt of a loaded delivery and records its outcome.
+func (d *deliverer) attempt(ctx context.Context, j job, leaseOwner string) (outcome, bool, error) {
 	if j.state != Pending {
 		return outcome{delivered: j.state == Delivered, dead: j.state == Dead}, false, nil
 	}

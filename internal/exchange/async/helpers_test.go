@@ -61,6 +61,10 @@ func newEnv(t *testing.T, d *db.DB, o envOpt) *env {
 	if e.ex, gw, err = gwdemo.Open(ctx, d, nil); err != nil {
 		t.Fatal(err)
 	}
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	go func() { e.ex.Run(runCtx); close(ran) }()
+	t.Cleanup(func() { stop(); <-ran })
 	if e.fx, err = gwdemo.Setup(ctx, d, e.ex, "http://127.0.0.1:9", gwdemo.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package async
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strings"
@@ -152,6 +154,17 @@ type Published struct {
 const PlatformPublisher = "platform"
 
 var keyPattern = regexp.MustCompile(`^[A-Za-z0-9._:/+=-]{1,200}$`)
+
+// KeyOf makes an idempotency key from parts joined with ":", or their
+// SHA-256 when that would not be a valid key.
+func KeyOf(parts ...string) string {
+	k := strings.Join(parts, ":")
+	if keyPattern.MatchString(k) {
+		return k
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 // Delivery states.
 const (

@@ -16,7 +16,8 @@ import (
 )
 
 // NATSOptions name the JetStream objects (defaults: stream CONGSO_ASYNC,
-// subject congso.async.deliveries, durable consumer congso-async).
+// subject congso_async.deliveries, durable consumer congso_async: the
+// stream's name in lower case).
 type NATSOptions struct {
 	URL     string
 	Stream  string
@@ -59,10 +60,10 @@ func NewNATSQueue(d *db.DB, o Options, n NATSOptions) *NATSQueue {
 		n.Stream = "CONGSO_ASYNC"
 	}
 	if n.Subject == "" {
-		n.Subject = "congso.async.deliveries"
+		n.Subject = strings.ToLower(n.Stream) + ".deliveries"
 	}
 	if n.Durable == "" {
-		n.Durable = "congso-async"
+		n.Durable = strings.ToLower(n.Stream)
 	}
 	if n.AckWait <= 0 {
 		n.AckWait = o.Timeout + 15*time.Second
@@ -112,6 +113,8 @@ func (q *NATSQueue) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("JetStream consumer %s: %w", q.nopt.Durable, err)
 	}
+	stopWriter := q.startWriter()
+	defer stopWriter()
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -441,4 +442,28 @@ func (s *Service) Replay(ctx context.Context, by *actor.Actor, f ReplayFilter) (
 // TopicByCode returns a topic by its code (for the command line).
 func (s *Service) TopicByCode(ctx context.Context, code string) (Topic, error) {
 	return s.topicByCode(ctx, s.db, code)
+}
+
+// Purge deletes what delivery no longer needs: delivered rows older than
+// keep, and messages older than keep none of whose deliveries is pending or
+// dead. An idempotency key is thus remembered for keep (and for as long as
+// its message has a delivery pending or dead). It returns the messages
+// deleted.
+func (s *Service) Purge(ctx context.Context, keep time.Duration) (int, error) {
+	cut := us(time.Now().Add(-keep))
+	n := 0
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM async_deliveries WHERE state = ? AND done_us < ?", Delivered, cut); err != nil {
+			return fmt.Errorf("purge deliveries: %w", err)
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM async_messages WHERE published_us < ?
+			AND NOT EXISTS (SELECT 1 FROM async_deliveries d WHERE d.message_id = async_messages.id)`, cut)
+		if err != nil {
+			return fmt.Errorf("purge messages: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n = int(m)
+		return nil
+	})
+	return n, err
 }
