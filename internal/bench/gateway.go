@@ -386,12 +386,16 @@ func CrashLoad(ctx context.Context, c *GatewayChild, keyHeader string, concurren
 	var killed atomic.Bool
 	var seq atomic.Int64
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(after + 5*time.Second)
+	// The kill comes a while after the first delivered response, not after a
+	// fixed time from now: a loaded machine may take seconds to start the child.
+	firstDelivery := make(chan struct{})
+	var once sync.Once
+	giveUp := time.Now().Add(time.Minute + after)
 	for w := 0; w < concurrency; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for !killed.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
+			for !killed.Load() && time.Now().Before(giveUp) && ctx.Err() == nil {
 				id := fmt.Sprintf("crash-%d", seq.Add(1))
 				req, _ := http.NewRequestWithContext(ctx, "GET", target, nil)
 				req.Header.Set("X-LGSP-Key", keyHeader)
@@ -406,6 +410,7 @@ func CrashLoad(ctx context.Context, c *GatewayChild, keyHeader string, concurren
 				mu.Lock()
 				if ok {
 					res.Delivered = append(res.Delivered, id)
+					once.Do(func() { close(firstDelivery) })
 				} else {
 					res.Cut++
 				}
@@ -414,7 +419,12 @@ func CrashLoad(ctx context.Context, c *GatewayChild, keyHeader string, concurren
 		}()
 	}
 	select {
-	case <-time.After(after):
+	case <-firstDelivery:
+		select {
+		case <-time.After(after):
+		case <-ctx.Done():
+		}
+	case <-time.After(time.Until(giveUp)):
 	case <-ctx.Done():
 	}
 	c.Kill()
