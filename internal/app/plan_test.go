@@ -115,7 +115,6 @@ func (s *server) birth(online bool) dossier.Dossier {
 	return d
 }
 
-
 func (s *server) indicators(token, planID string) map[string]plan.Indicator {
 	s.t.Helper()
 	res := s.do("GET", "/api/v1/plans/"+planID+"/indicators", token, "", "")
