@@ -33,6 +33,7 @@ import (
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/plan"
 	"github.com/congso/congso/internal/rating"
 )
 
@@ -61,6 +62,7 @@ type Deps struct {
 	EStore   *estore.Service
 	Payments *payment.Service
 	Drafts   *draft.Service
+	Plans    *plan.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
@@ -192,7 +194,7 @@ func navFor(a *actor.Actor, current string) []NavItem {
 			items = append(items, NavItem{Href: "/desk/counter", Key: "nav.counter"})
 		}
 		items = append(items, NavItem{Href: "/desk/complaints", Key: "nav.complaints"}, NavItem{Href: "/desk/satisfaction", Key: "nav.satisfaction"},
-			NavItem{Href: "/desk/payments", Key: "nav.payments"})
+			NavItem{Href: "/desk/payments", Key: "nav.payments"}, NavItem{Href: "/desk/plans", Key: "nav.plans"})
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/agencies", Key: "nav.agencies"}, NavItem{Href: "/admin/users", Key: "nav.users"})
 		}
@@ -355,6 +357,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.Payments != nil {
 		s.registerPayment(mux, s.Payments)
+	}
+	if s.Plans != nil {
+		s.registerPlans(mux, s.Plans)
 	}
 	s.registerPortal(mux, s.Drafts, s.EStore)
 	mux.HandleFunc("/", s.notFound)
