@@ -118,6 +118,7 @@ Cách dùng:
   congso token create --user TÊN [--name NHÃN] [--days N]
   congso audit verify [--json]
   congso exchange verify-log [--json] [--checkpoint SỐ:MÃ_BĂM]…   kiểm tra nhật ký giao dịch LGSP
+  congso plan import TỆP.xlsx | plan template MÃ_KẾ_HOẠCH > TỆP.xlsx   nạp kế hoạch chuyển đổi số
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]

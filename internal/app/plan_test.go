@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,5 +340,38 @@ func TestPlanAPI(t *testing.T) {
 	_ = json.Unmarshal([]byte(res.Body), &p)
 	if p.Tasks != 53 || p.Indicators != 29 || p.Key != "hatinh-2023-ban-sao" {
 		t.Errorf("imported plan: %+v", p)
+	}
+}
+
+// `congso plan template` writes a shipped plan as a workbook that `congso
+// plan import` loads into a platform without the demo; a second import is
+// refused.
+func TestPlanCommands(t *testing.T) {
+	dir := t.TempDir()
+	var wb, errb bytes.Buffer
+	if code := app.Main([]string{"plan", "template", "hatinh-2023"}, strings.NewReader(""), &wb, &errb); code != 0 {
+		t.Fatalf("template: exit %d: %s", code, errb.String())
+	}
+	file := filepath.Join(dir, "hatinh.xlsx")
+	if err := os.WriteFile(file, wb.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	var out bytes.Buffer
+	errb.Reset()
+	if code := app.Main([]string{"plan", "import", "--data", data, file}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "19 chỉ tiêu, 22 nhiệm vụ") {
+		t.Errorf("import said %q", out.String())
+	}
+	errb.Reset()
+	if code := app.Main([]string{"plan", "import", "--data", data, file}, strings.NewReader(""), &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "đã được nạp") {
+		t.Errorf("second import: exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := app.Main([]string{"plan", "import", "--data", data, filepath.Join(dir, "missing.xlsx")}, strings.NewReader(""), &out, &errb); code != 1 {
+		t.Errorf("missing file: exit %d", code)
 	}
 }
