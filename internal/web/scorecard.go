@@ -254,7 +254,7 @@ func (p scorecardPages) public(w http.ResponseWriter, r *http.Request) {
 			d.Communes = &v
 		}
 	}
-	if per.To.Sub(per.From) < 3*366 {
+	if per.To.Sub(per.From) < 1000 {
 		pts, err := p.svc.Trend(ctx, indicator.Scope{Kind: indicator.Province}, per)
 		if err != nil {
 			p.fail(w, r, err)
