@@ -24,4 +24,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
 	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
+	a.registerScorecardAPI(r)
 }

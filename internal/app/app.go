@@ -28,6 +28,7 @@ import (
 	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/natsync"
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
@@ -60,16 +61,18 @@ type App struct {
 	// Exchange is the integration platform (LGSP); gateway serves /lgsp/.
 	Exchange *exchange.Service
 	// Plans are the province's digital-transformation plans.
-	Plans    *plan.Service
-	gateway  http.Handler
-	Web      *web.Server
-	handler  http.Handler
-	routes   []httpx.Route
-	openAPI  []byte
-	metrics  *metrics
-	demo     []web.DemoAccount
-	server   *http.Server
-	listener net.Listener
+	Plans *plan.Service
+	// Indicators is the 766 service scorecard.
+	Indicators *indicator.Service
+	gateway    http.Handler
+	Web        *web.Server
+	handler    http.Handler
+	routes     []httpx.Route
+	openAPI    []byte
+	metrics    *metrics
+	demo       []web.DemoAccount
+	server     *http.Server
+	listener   net.Listener
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -133,6 +136,7 @@ func (a *App) init(ctx context.Context) error {
 	if err := a.initExchange(ctx); err != nil {
 		return err
 	}
+	a.initScorecard()
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
@@ -159,13 +163,14 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, plan.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI, plan.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
-		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}), Plans: a.Plans})
+		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}),
+		Indicators: a.Indicators, Plans: a.Plans})
 	if err != nil {
 		return err
 	}

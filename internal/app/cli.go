@@ -127,6 +127,8 @@ Cách dùng:
   congso sim national-portal [cờ…]    mô phỏng Cổng Dịch vụ công quốc gia (nhận đồng bộ, lỗi giả lập)
   congso sim population [cờ…]         mô phỏng CSDL quốc gia về dân cư
   congso bench gateway [--engine sqlite|postgres] [--concurrency 32] [--duration 5s] [--log-mode strict|async]
+  congso bench seed --dossiers N [--database URL]   tạo dữ liệu một tỉnh cho bảng điểm 766
+  congso bench scorecard [--database URL]           đo bảng điểm 766 so với tính lại từ đầu
   congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
@@ -415,6 +417,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	exe, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && (args[0] == "seed" || args[0] == "scorecard") {
+		return scorecardBenchCommand(ctx, args, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "sync" {
 		return syncbench.Command(ctx, args[1:], stdout, stderr)
