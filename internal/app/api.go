@@ -23,6 +23,7 @@ func (a *App) registerAPI(r *httpx.Router) {
 	dossier.API{Svc: a.Dossiers, Log: a.log}.Register(r)
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
-	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
 	a.registerScorecardAPI(r)
+	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
+	a.registerAsyncAPI(r)
 }
