@@ -186,7 +186,7 @@ func (a *App) buildHandler() error {
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
 		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}), Exchange: a.Exchange,
-		PublicCacheTTL: publicCacheTTL})
+		PublicCacheTTL: publicCacheTTL, Indicators: a.Indicators, Plans: a.Plans})
 	if err != nil {
 		return err
 	}

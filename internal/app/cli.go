@@ -121,6 +121,7 @@ Cách dùng:
   congso exchange verify-log [--json] [--checkpoint SỐ:MÃ_BĂM]…   kiểm tra nhật ký giao dịch LGSP
   congso exchange dead-letters --topic MÃ [--json]                 thư chết của một chủ đề (trao đổi bất đồng bộ)
   congso exchange replay --topic MÃ [--subscription ID] [--delivery ID]…   gửi lại thư chết
+  congso plan import TỆP.xlsx | plan template MÃ_KẾ_HOẠCH > TỆP.xlsx   nạp kế hoạch chuyển đổi số
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]

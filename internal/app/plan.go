@@ -28,7 +28,7 @@ func (a *App) initPlans(ctx context.Context) error {
 		return err
 	}
 	a.Plans = plan.New(plan.Deps{DB: a.DB, Audit: a.Audit, Agencies: planAgencies{a.Org},
-		Measurer: newPlanMeasurer(indicator.New(a.DB, a.cfg.Now, nil)),
+		Measurer: newPlanMeasurer(a.Indicators),
 		Reminder: planReminder{org: a.Org, notify: a.Notify}, Now: a.cfg.Now, Log: a.log}, cfg)
 	if a.cfg.Demo {
 		if _, err := a.Plans.LoadShipped(ctx, actor.SystemActor("demo")); err != nil {

@@ -110,7 +110,7 @@ func sendFile(w http.ResponseWriter, name, contentType string, write func(io.Wri
 
 const (
 	ctCSV  = "text/csv; charset=utf-8"
-	ctXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	CtXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	ctPDF  = "application/pdf"
 )
 
@@ -126,7 +126,7 @@ func (api API) indicators(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		err = sendFile(w, "chi-tieu.csv", ctCSV, func(w io.Writer) error { return WriteCSV(w, IndicatorHeader, IndicatorRows(list)) })
 	case "xlsx":
-		err = sendFile(w, "chi-tieu.xlsx", ctXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, Compiled{Indicators: list}) })
+		err = sendFile(w, "chi-tieu.xlsx", CtXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, Compiled{Indicators: list}) })
 	default:
 		err = apperr.Field("format", "Định dạng phải là: json, csv, xlsx.")
 	}
@@ -165,7 +165,7 @@ func (api API) tasks(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		err = sendFile(w, "nhiem-vu.csv", ctCSV, func(w io.Writer) error { return WriteCSV(w, TaskHeader, TaskRows(list)) })
 	case "xlsx":
-		err = sendFile(w, "nhiem-vu.xlsx", ctXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, Compiled{Tasks: list}) })
+		err = sendFile(w, "nhiem-vu.xlsx", CtXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, Compiled{Tasks: list}) })
 	default:
 		err = apperr.Field("format", "Định dạng phải là: json, csv, xlsx.")
 	}
@@ -336,7 +336,7 @@ func (api API) export(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := api.Svc.Compile(r.Context(), actor.From(r.Context()), r.PathValue("id"))
 	if err == nil {
-		err = sendFile(w, "ke-hoach-"+c.Plan.Key+".xlsx", ctXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, c) })
+		err = sendFile(w, "ke-hoach-"+c.Plan.Key+".xlsx", CtXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, c) })
 	}
 	if err != nil {
 		api.fail(w, r, err)
@@ -355,7 +355,7 @@ func (api API) compiled(w http.ResponseWriter, r *http.Request) {
 		if format == PDF {
 			err = sendFile(w, name, ctPDF, func(w io.Writer) error { return WriteReportPDF(w, c) })
 		} else {
-			err = sendFile(w, name, ctXLSX, func(w io.Writer) error { return WriteReportXLSX(w, c) })
+			err = sendFile(w, name, CtXLSX, func(w io.Writer) error { return WriteReportXLSX(w, c) })
 		}
 	}
 	if err != nil {

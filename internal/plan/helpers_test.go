@@ -47,7 +47,7 @@ func (o orgAgencies) AgencyName(ctx context.Context, id string) (string, error) 
 }
 
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	db       *db.DB
 	svc      *plan.Service
 	clock    *clock
@@ -66,7 +66,7 @@ var testAgencies = []struct{ key, code, name string }{
 	{"thue", "000.42.02.G07", "Thuế tỉnh Hà Tĩnh"},
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: day(2024, time.July, 1)}

@@ -133,7 +133,7 @@ func (s *Service) SubmitReport(ctx context.Context, by *actor.Actor, planID stri
 	if err != nil {
 		return QuarterReport{}, err
 	}
-	if in.AgencyID == "" || !mayUpdate(by, in.AgencyID) {
+	if in.AgencyID == "" || !MayUpdate(by, in.AgencyID) {
 		return QuarterReport{}, actor.Deny(by, "Bạn chỉ gửi được báo cáo của cơ quan mình.")
 	}
 	owing, err := s.owing(ctx, planID)

@@ -115,10 +115,10 @@ func concerns(by *actor.Actor, lead string, partners []AgencyRef) bool {
 	return false
 }
 
-// mayUpdate reports whether the actor may update what the agency is
+// MayUpdate reports whether the actor may update what the agency is
 // responsible for: its own officials (not observers) and province admins.
 // Items given to agencies collectively are updated by province admins.
-func mayUpdate(by *actor.Actor, agencyID string) bool {
+func MayUpdate(by *actor.Actor, agencyID string) bool {
 	if by.ProvinceAdmin() || by.IsSystem() {
 		return true
 	}
@@ -402,7 +402,7 @@ func (s *Service) ReportValue(ctx context.Context, by *actor.Actor, planID, indi
 	if err != nil {
 		return Value{}, err
 	}
-	if !mayUpdate(by, ind.Agency.ID) {
+	if !MayUpdate(by, ind.Agency.ID) {
 		return Value{}, actor.Deny(by, "Chỉ cơ quan chịu trách nhiệm chỉ tiêu này được báo cáo số liệu.")
 	}
 	if ind.Live() {
@@ -596,7 +596,7 @@ func (s *Service) UpdateTask(ctx context.Context, by *actor.Actor, planID, id st
 	if err != nil {
 		return Task{}, err
 	}
-	if !mayUpdate(by, t.Lead.ID) {
+	if !MayUpdate(by, t.Lead.ID) {
 		return Task{}, actor.Deny(by, "Chỉ đơn vị chủ trì được cập nhật tiến độ nhiệm vụ này.")
 	}
 	f := apperr.Fields{}

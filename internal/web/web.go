@@ -31,9 +31,11 @@ import (
 	"github.com/congso/congso/internal/estore"
 	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/plan"
 	"github.com/congso/congso/internal/rating"
 )
 
@@ -62,6 +64,9 @@ type Deps struct {
 	EStore   *estore.Service
 	Payments *payment.Service
 	Drafts   *draft.Service
+	// Indicators computes the 766 service scorecard.
+	Indicators *indicator.Service
+	Plans      *plan.Service
 	// Exchange is the integration platform (LGSP) whose admin pages are
 	// under /admin/lgsp.
 	Exchange *exchange.Service
@@ -206,7 +211,7 @@ func navFor(a *actor.Actor, current string) []NavItem {
 			items = append(items, NavItem{Href: "/desk/counter", Key: "nav.counter"})
 		}
 		items = append(items, NavItem{Href: "/desk/complaints", Key: "nav.complaints"}, NavItem{Href: "/desk/satisfaction", Key: "nav.satisfaction"},
-			NavItem{Href: "/desk/payments", Key: "nav.payments"})
+			NavItem{Href: "/desk/payments", Key: "nav.payments"}, NavItem{Href: "/desk/plans", Key: "nav.plans"})
 		if a.ProvinceWide() || a.IsAdmin() {
 			items = append(items, NavItem{Href: "/admin/agencies", Key: "nav.agencies"}, NavItem{Href: "/admin/users", Key: "nav.users"})
 		}
@@ -364,11 +369,15 @@ func (s *Server) Register(mux *http.ServeMux) {
 	if s.Rating != nil {
 		s.registerRating(mux, s.Rating)
 	}
+	s.registerScorecard(mux, s.Indicators)
 	if s.EStore != nil {
 		s.registerEStore(mux, s.EStore)
 	}
 	if s.Payments != nil {
 		s.registerPayment(mux, s.Payments)
+	}
+	if s.Plans != nil {
+		s.registerPlans(mux, s.Plans)
 	}
 	if s.Exchange != nil {
 		s.registerLGSP(mux, s.Exchange)
