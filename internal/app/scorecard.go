@@ -61,7 +61,10 @@ func scorecardBenchCommand(ctx context.Context, args []string, stdout, stderr io
 		}
 		start := time.Now()
 		res, err := indicator.Seed(ctx, d, indicator.SeedOptions{Dossiers: *n, Real: *real, Now: time.Now(), Seed: 1,
-			Progress: func(done int) { fmt.Fprintf(stderr, "\r%d dossiers written…", done) }})
+			Progress: func(done int) { fmt.Fprintf(stderr, "\r%d dossiers written…", done) },
+			Phase: func(name string, took time.Duration) {
+				fmt.Fprintf(stdout, "  %s: %s\n", name, took.Round(time.Millisecond))
+			}})
 		if err != nil {
 			return err
 		}

@@ -129,7 +129,8 @@ func (s *Service) refreshIDs(ctx context.Context, ids []string, now time.Time) (
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	now := s.now().UTC()
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		for _, t := range []string{"indicator_facts", "indicator_daily", "indicator_fee_months", "indicator_state"} {
+		for _, t := range []string{"indicator_facts", "indicator_daily", "indicator_monthly", "indicator_fee_months",
+			"indicator_fee_province", "indicator_state"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t); err != nil {
 				return fmt.Errorf("clear %s: %w", t, err)
 			}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/db"
 )
@@ -25,6 +28,8 @@ type SeedOptions struct {
 	Seed uint64
 	// Progress, when set, hears how many dossiers are written.
 	Progress func(done int)
+	// Phase, when set, hears how long each phase took.
+	Phase func(name string, took time.Duration)
 }
 
 // SeedResult says what was generated.
@@ -64,7 +69,21 @@ func Seed(ctx context.Context, d *db.DB, opt SeedOptions) (SeedResult, error) {
 	if opt.Real > opt.Dossiers {
 		opt.Real = opt.Dossiers
 	}
+	var existing int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM indicator_daily`).Scan(&existing); err != nil {
+		return SeedResult{}, fmt.Errorf("check the database is empty: %w", err)
+	}
+	if existing > 0 {
+		return SeedResult{}, fmt.Errorf("the database already holds scorecard data: seed an empty one")
+	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 766))
+	mark := time.Now()
+	phase := func(name string) {
+		if opt.Phase != nil {
+			opt.Phase(name, time.Since(mark))
+		}
+		mark = time.Now()
+	}
 	now := opt.Now.UTC()
 	var res SeedResult
 	ts := db.Instant(now)
@@ -128,11 +147,17 @@ func Seed(ctx context.Context, d *db.DB, opt SeedOptions) (SeedResult, error) {
 		}
 	}
 
+	// Indexes are built once after the load rather than row by row.
+	for _, ix := range factIndexes {
+		if _, err := d.Exec(ctx, `DROP INDEX IF EXISTS `+ix[0]); err != nil {
+			return res, fmt.Errorf("drop index %s: %w", ix[0], err)
+		}
+	}
 	first := now.AddDate(-2, 0, 0)
 	span := now.Sub(first)
 	res.FirstDay, res.LastDay = calendar.DateOf(first.In(calendar.Location())), calendar.DateOf(now.In(calendar.Location()))
 	roll := newDelta()
-	batch := make([]*Fact, 0, 1000)
+	batch := make([]*Fact, 0, 20000)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -166,7 +191,7 @@ func Seed(ctx context.Context, d *db.DB, opt SeedOptions) (SeedResult, error) {
 			if err := flush(); err != nil {
 				return res, err
 			}
-			if opt.Progress != nil && res.FactRows%100000 == 0 {
+			if opt.Progress != nil {
 				opt.Progress(res.FactRows)
 			}
 		}
@@ -174,18 +199,34 @@ func Seed(ctx context.Context, d *db.DB, opt SeedOptions) (SeedResult, error) {
 	if err := flush(); err != nil {
 		return res, err
 	}
+	phase("facts")
+	for _, ix := range factIndexes {
+		if _, err := d.Exec(ctx, `CREATE INDEX `+ix[0]+` ON indicator_facts `+ix[1]); err != nil {
+			return res, fmt.Errorf("create index %s: %w", ix[0], err)
+		}
+	}
+	phase("indexes")
 	res.DailyRows, res.MonthRows = len(roll.days), len(roll.months)
-	if err := d.Tx(ctx, func(tx *db.Tx) error { return roll.apply(ctx, tx) }); err != nil {
+	if err := d.Tx(ctx, func(tx *db.Tx) error { return roll.load(ctx, tx) }); err != nil {
 		return res, err
 	}
+	phase("roll-ups")
 	if err := insertReal(ctx, d, realRows, now); err != nil {
 		return res, err
 	}
+	phase("dossier rows")
 	for _, r := range realRows {
 		res.RealIDs = append(res.RealIDs, r.f.DossierID)
 	}
 	res.ElapsedAll = time.Since(start)
 	return res, nil
+}
+
+// factIndexes are the indexes of indicator_facts, as the migration creates them.
+var factIndexes = [][2]string{
+	{"indicator_facts_recv", "(agency_id, recv_day)"},
+	{"indicator_facts_end", "(agency_id, end_day)"},
+	{"indicator_facts_due", "(agency_id, due_day)"},
 }
 
 // genFact draws one dossier's facts.
@@ -266,12 +307,13 @@ func genFact(rng *rand.Rand, id, agency, unit string, p genProc, recv, now time.
 	return f
 }
 
-// insertFacts writes facts in multi-row statements.
+// insertFacts writes facts in bulk: COPY on PostgreSQL, multi-row
+// statements in one transaction on SQLite.
 func insertFacts(ctx context.Context, d *db.DB, facts []*Fact, now time.Time) error {
-	per := 400
 	if d.Engine() == db.Postgres {
-		per = 1000
+		return copyFacts(ctx, d, facts, now)
 	}
+	const per = 400
 	return d.Tx(ctx, func(tx *db.Tx) error {
 		for len(facts) > 0 {
 			part := facts[:min(per, len(facts))]
@@ -293,6 +335,32 @@ func insertFacts(ctx context.Context, d *db.DB, facts []*Fact, now time.Time) er
 		}
 		return nil
 	})
+}
+
+func copyFacts(ctx context.Context, d *db.DB, facts []*Fact, now time.Time) error {
+	write, _ := d.Pools()
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("write generated facts: %w", err)
+	}
+	defer conn.Close()
+	var cols []string
+	for _, c := range strings.Split(factColumns, ",") {
+		cols = append(cols, strings.TrimSpace(c))
+	}
+	rows := make([][]any, len(facts))
+	for i, f := range facts {
+		rows[i] = factArgs(f, now)
+	}
+	err = conn.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		_, err := c.CopyFrom(ctx, pgx.Identifier{"indicator_facts"}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write generated facts: %w", err)
+	}
+	return nil
 }
 
 type realDossier struct {
@@ -346,6 +414,88 @@ func insertReal(ctx context.Context, d *db.DB, rows []*realDossier, now time.Tim
 		})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// load writes the delta into empty roll-up tables with multi-row inserts.
+func (d *delta) load(ctx context.Context, tx *db.Tx) error {
+	cols := append([]string{"agency_id", "day"}, counterColumns[:]...)
+	months := map[dayKey]*[nCounters]int64{}
+	var rows [][]any
+	for k, row := range d.days {
+		r := []any{k.agency, k.day}
+		for _, v := range row {
+			r = append(r, v)
+		}
+		rows = append(rows, r)
+		mk := dayKey{k.agency, k.day / 100}
+		m := months[mk]
+		if m == nil {
+			m = new([nCounters]int64)
+			months[mk] = m
+		}
+		for i, v := range row {
+			m[i] += v
+		}
+	}
+	if err := insertRows(ctx, tx, "indicator_daily", cols, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, row := range months {
+		r := []any{k.agency, k.day}
+		for _, v := range row {
+			r = append(r, v)
+		}
+		rows = append(rows, r)
+	}
+	cols[1] = "month"
+	if err := insertRows(ctx, tx, "indicator_monthly", cols, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	province := map[monthKey]*[2]int64{}
+	for k, m := range d.months {
+		rows = append(rows, []any{k.agency, k.procedure, k.month, m[0], m[1]})
+		pk := monthKey{procedure: k.procedure, month: k.month}
+		p := province[pk]
+		if p == nil {
+			p = new([2]int64)
+			province[pk] = p
+		}
+		p[0] += m[0]
+		p[1] += m[1]
+	}
+	if err := insertRows(ctx, tx, "indicator_fee_months", []string{"agency_id", "procedure_id", "month", "fee_due", "paid_online"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, m := range province {
+		rows = append(rows, []any{k.procedure, k.month, m[0], m[1]})
+	}
+	return insertRows(ctx, tx, "indicator_fee_province", []string{"procedure_id", "month", "fee_due", "paid_online"}, rows)
+}
+
+func insertRows(ctx context.Context, tx *db.Tx, table string, cols []string, rows [][]any) error {
+	per := 30000 / len(cols)
+	row := "(" + db.Placeholders(len(cols)) + ")"
+	for len(rows) > 0 {
+		part := rows[:min(per, len(rows))]
+		rows = rows[len(part):]
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		var args []any
+		for i, r := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(row)
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,19 +154,47 @@ func scanDaily(sc interface{ Scan(...any) error }, extra ...any) (Counts, error)
 	return c, nil
 }
 
+// rollups is a subquery giving (agency_id, day, counters…) for every day
+// before end: whole months from indicator_monthly (as their first day), and
+// from indicator_daily the days of the months the period's ends cut.
+func rollups(from, end int) string {
+	cols := strings.Join(counterColumns[:], ", ")
+	var split []string
+	if from%100 != 1 {
+		split = append(split, strconv.Itoa(from/100))
+	}
+	if end%100 != 1 && end/100 != from/100 {
+		split = append(split, strconv.Itoa(end/100))
+	}
+	monthly := fmt.Sprintf(`SELECT agency_id, month * 100 + 1 AS day, %s FROM indicator_monthly WHERE month < %d`, cols, end/100)
+	if len(split) == 0 {
+		return "(" + monthly + ") r"
+	}
+	var days []string
+	for _, m := range split {
+		days = append(days, fmt.Sprintf("(day >= %s00 AND day <= %s99)", m, m))
+	}
+	return fmt.Sprintf(`(%s AND month NOT IN (%s) UNION ALL SELECT agency_id, day, %s FROM indicator_daily WHERE day < %d AND (%s)) r`,
+		monthly, strings.Join(split, ", "), cols, end, strings.Join(days, " OR "))
+}
+
 // counts reads a scope's counts from the roll-ups.
 func (s *Service) counts(ctx context.Context, sc Scope, p Period) (Counts, error) {
 	from, end := p.days()
 	filter, args := scopeFilter(sc, "agency_id")
-	q := `SELECT ` + dailySums(from) + ` FROM indicator_daily WHERE day < ?` + filter
-	c, err := scanDaily(s.db.QueryRow(ctx, q, append([]any{end}, args...)...))
+	q := `SELECT ` + dailySums(from) + ` FROM ` + rollups(from, end) + ` WHERE 1 = 1` + filter
+	c, err := scanDaily(s.db.QueryRow(ctx, q, args...))
 	if err != nil {
 		return c, fmt.Errorf("add up the scorecard counts: %w", err)
 	}
 	mf, mt := p.months()
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN paid > 0 THEN 1 ELSE 0 END), 0) FROM (
-		SELECT procedure_id, SUM(paid_online) AS paid FROM indicator_fee_months
-		WHERE month >= ? AND month <= ?`+filter+` GROUP BY procedure_id HAVING SUM(fee_due) > 0) x`,
+	fees := `SELECT procedure_id, SUM(paid_online) AS paid FROM indicator_fee_months
+		WHERE month >= ? AND month <= ?` + filter + ` GROUP BY procedure_id HAVING SUM(fee_due) > 0`
+	if sc.Kind == Province {
+		fees = `SELECT procedure_id, paid_online AS paid FROM indicator_fee_province WHERE month >= ? AND month <= ? AND fee_due > 0`
+		fees = `SELECT procedure_id, SUM(paid) AS paid FROM (` + fees + `) y GROUP BY procedure_id`
+	}
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN paid > 0 THEN 1 ELSE 0 END), 0) FROM (`+fees+`) x`,
 		append([]any{mf, mt}, args...)...).Scan(&c.FeeProcs, &c.FeeProcsPaid)
 	if err != nil {
 		return c, fmt.Errorf("count fee-bearing procedures: %w", err)
@@ -206,14 +235,14 @@ func (s *Service) Rank(ctx context.Context, kind ScopeKind, p Period) (Ranking, 
 	}
 	from, end := p.days()
 	mf, mt := p.months()
-	key, join, nameQ := "d.agency_id", "", `SELECT id, code, name FROM agencies`
+	key, join, nameQ := "r.agency_id", "", `SELECT id, code, name FROM agencies`
 	if kind == Commune {
-		key, join = "a.unit_id", " JOIN agencies a ON a.id = d.agency_id AND a.unit_id IS NOT NULL"
+		key, join = "a.unit_id", " JOIN agencies a ON a.id = r.agency_id AND a.unit_id IS NOT NULL"
 		nameQ = `SELECT u.id, u.code, u.full_name FROM admin_units u WHERE u.level = 'commune'
 			AND u.id IN (SELECT unit_id FROM agencies WHERE unit_id IS NOT NULL)`
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+key+`, `+strings.ReplaceAll(dailySums(from), "day", "d.day")+`
-		FROM indicator_daily d`+join+` WHERE d.day < ? GROUP BY `+key, end)
+	rows, err := s.db.Query(ctx, `SELECT `+key+`, `+dailySums(from)+`
+		FROM `+rollups(from, end)+join+` GROUP BY `+key)
 	if err != nil {
 		return Ranking{}, fmt.Errorf("rank: %w", err)
 	}
@@ -232,8 +261,8 @@ func (s *Service) Rank(ctx context.Context, kind ScopeKind, p Period) (Ranking, 
 		return Ranking{}, fmt.Errorf("rank: %w", err)
 	}
 	frows, err := s.db.Query(ctx, `SELECT k, COUNT(*), SUM(CASE WHEN paid > 0 THEN 1 ELSE 0 END) FROM (
-		SELECT `+key+` AS k, d.procedure_id, SUM(d.paid_online) AS paid FROM indicator_fee_months d`+join+`
-		WHERE d.month >= ? AND d.month <= ? GROUP BY `+key+`, d.procedure_id HAVING SUM(d.fee_due) > 0) x GROUP BY k`, mf, mt)
+		SELECT `+key+` AS k, r.procedure_id, SUM(r.paid_online) AS paid FROM indicator_fee_months r`+join+`
+		WHERE r.month >= ? AND r.month <= ? GROUP BY `+key+`, r.procedure_id HAVING SUM(r.fee_due) > 0) x GROUP BY k`, mf, mt)
 	if err != nil {
 		return Ranking{}, fmt.Errorf("rank fee procedures: %w", err)
 	}

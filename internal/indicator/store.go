@@ -119,47 +119,41 @@ func (d *delta) add(f *Fact, sign int64) {
 	}
 }
 
-// apply writes the delta into the roll-ups.
+// apply writes the delta into the roll-ups: per agency and day, per agency
+// and month, and the fee-bearing procedures per agency and for the province.
 func (d *delta) apply(ctx context.Context, tx db.Runner) error {
-	keys := make([]dayKey, 0, len(d.days))
-	for k := range d.days {
-		keys = append(keys, k)
+	months := map[dayKey]*[nCounters]int64{}
+	for k, row := range d.days {
+		mk := dayKey{k.agency, k.day / 100}
+		m := months[mk]
+		if m == nil {
+			m = new([nCounters]int64)
+			months[mk] = m
+		}
+		for i, v := range row {
+			m[i] += v
+		}
 	}
-	// A fixed order keeps two writers from deadlocking on PostgreSQL.
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].agency != keys[j].agency {
-			return keys[i].agency < keys[j].agency
-		}
-		return keys[i].day < keys[j].day
-	})
-	var set strings.Builder
-	for i, c := range counterColumns {
-		if i > 0 {
-			set.WriteString(", ")
-		}
-		fmt.Fprintf(&set, "%s = indicator_daily.%s + excluded.%s", c, c, c)
+	if err := upsertCounters(ctx, tx, "indicator_daily", "day", d.days); err != nil {
+		return err
 	}
-	upsert := `INSERT INTO indicator_daily (agency_id, day, ` + strings.Join(counterColumns[:], ", ") + `)
-		VALUES (?, ?, ` + db.Placeholders(nCounters) + `)
-		ON CONFLICT (agency_id, day) DO UPDATE SET ` + set.String()
-	for _, k := range keys {
-		row := d.days[k]
-		if *row == ([nCounters]int64{}) {
-			continue
-		}
-		args := make([]any, 0, nCounters+2)
-		args = append(args, k.agency, k.day)
-		for _, v := range row {
-			args = append(args, v)
-		}
-		if _, err := tx.Exec(ctx, upsert, args...); err != nil {
-			return fmt.Errorf("update daily scorecard counts: %w", err)
-		}
+	if err := upsertCounters(ctx, tx, "indicator_monthly", "month", months); err != nil {
+		return err
 	}
 	mkeys := make([]monthKey, 0, len(d.months))
-	for k := range d.months {
+	province := map[monthKey]*[2]int64{}
+	for k, m := range d.months {
 		mkeys = append(mkeys, k)
+		pk := monthKey{procedure: k.procedure, month: k.month}
+		p := province[pk]
+		if p == nil {
+			p = new([2]int64)
+			province[pk] = p
+		}
+		p[0] += m[0]
+		p[1] += m[1]
 	}
+	// A fixed order keeps two writers from deadlocking on PostgreSQL.
 	sort.Slice(mkeys, func(i, j int) bool {
 		a, b := mkeys[i], mkeys[j]
 		if a.agency != b.agency {
@@ -181,6 +175,69 @@ func (d *delta) apply(ctx context.Context, tx db.Runner) error {
 			paid_online = indicator_fee_months.paid_online + excluded.paid_online`,
 			k.agency, k.procedure, k.month, m[0], m[1]); err != nil {
 			return fmt.Errorf("update monthly fee counts: %w", err)
+		}
+	}
+	pkeys := make([]monthKey, 0, len(province))
+	for k := range province {
+		pkeys = append(pkeys, k)
+	}
+	sort.Slice(pkeys, func(i, j int) bool {
+		if pkeys[i].procedure != pkeys[j].procedure {
+			return pkeys[i].procedure < pkeys[j].procedure
+		}
+		return pkeys[i].month < pkeys[j].month
+	})
+	for _, k := range pkeys {
+		m := province[k]
+		if *m == ([2]int64{}) {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO indicator_fee_province (procedure_id, month, fee_due, paid_online)
+			VALUES (?, ?, ?, ?) ON CONFLICT (procedure_id, month) DO UPDATE SET
+			fee_due = indicator_fee_province.fee_due + excluded.fee_due,
+			paid_online = indicator_fee_province.paid_online + excluded.paid_online`,
+			k.procedure, k.month, m[0], m[1]); err != nil {
+			return fmt.Errorf("update the province's monthly fee counts: %w", err)
+		}
+	}
+	return nil
+}
+
+// upsertCounters adds rows of counters into a roll-up keyed by agency and
+// the named period column.
+func upsertCounters(ctx context.Context, tx db.Runner, table, period string, rows map[dayKey]*[nCounters]int64) error {
+	keys := make([]dayKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].agency != keys[j].agency {
+			return keys[i].agency < keys[j].agency
+		}
+		return keys[i].day < keys[j].day
+	})
+	var set strings.Builder
+	for i, c := range counterColumns {
+		if i > 0 {
+			set.WriteString(", ")
+		}
+		fmt.Fprintf(&set, "%s = %s.%s + excluded.%s", c, table, c, c)
+	}
+	upsert := `INSERT INTO ` + table + ` (agency_id, ` + period + `, ` + strings.Join(counterColumns[:], ", ") + `)
+		VALUES (?, ?, ` + db.Placeholders(nCounters) + `)
+		ON CONFLICT (agency_id, ` + period + `) DO UPDATE SET ` + set.String()
+	for _, k := range keys {
+		row := rows[k]
+		if *row == ([nCounters]int64{}) {
+			continue
+		}
+		args := make([]any, 0, nCounters+2)
+		args = append(args, k.agency, k.day)
+		for _, v := range row {
+			args = append(args, v)
+		}
+		if _, err := tx.Exec(ctx, upsert, args...); err != nil {
+			return fmt.Errorf("update %s: %w", table, err)
 		}
 	}
 	return nil

@@ -30,6 +30,7 @@ import (
 	"github.com/congso/congso/internal/draft"
 	"github.com/congso/congso/internal/estore"
 	"github.com/congso/congso/internal/identity"
+	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
@@ -61,6 +62,8 @@ type Deps struct {
 	EStore   *estore.Service
 	Payments *payment.Service
 	Drafts   *draft.Service
+	// Indicators computes the 766 service scorecard.
+	Indicators *indicator.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
@@ -350,6 +353,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	if s.Rating != nil {
 		s.registerRating(mux, s.Rating)
 	}
+	s.registerScorecard(mux, s.Indicators)
 	if s.EStore != nil {
 		s.registerEStore(mux, s.EStore)
 	}

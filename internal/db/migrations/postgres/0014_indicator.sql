@@ -71,6 +71,33 @@ CREATE TABLE indicator_daily (
 );
 CREATE INDEX indicator_daily_day ON indicator_daily (day, agency_id);
 
+-- The same per agency and month: a year reads twelve rows per agency and the
+-- days of the months it cuts.
+CREATE TABLE indicator_monthly (
+	agency_id          TEXT NOT NULL,
+	month              INTEGER NOT NULL,
+	received           BIGINT NOT NULL DEFAULT 0,
+	ended              BIGINT NOT NULL DEFAULT 0,
+	ended_on_time      BIGINT NOT NULL DEFAULT 0,
+	due                BIGINT NOT NULL DEFAULT 0,
+	settled            BIGINT NOT NULL DEFAULT 0,
+	eligible           BIGINT NOT NULL DEFAULT 0,
+	online_eligible    BIGINT NOT NULL DEFAULT 0,
+	fee_due            BIGINT NOT NULL DEFAULT 0,
+	paid_online        BIGINT NOT NULL DEFAULT 0,
+	resulted           BIGINT NOT NULL DEFAULT 0,
+	e_result           BIGINT NOT NULL DEFAULT 0,
+	digitised          BIGINT NOT NULL DEFAULT 0,
+	reused             BIGINT NOT NULL DEFAULT 0,
+	store_linked       BIGINT NOT NULL DEFAULT 0,
+	popdb_used         BIGINT NOT NULL DEFAULT 0,
+	synced             BIGINT NOT NULL DEFAULT 0,
+	sync_complete      BIGINT NOT NULL DEFAULT 0,
+	unhappy            BIGINT NOT NULL DEFAULT 0,
+	complaints         BIGINT NOT NULL DEFAULT 0,
+	complaints_on_time BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (agency_id, month)
+);
 -- Fee-bearing dossiers and online payments per agency, procedure and month:
 -- the share of procedures with at least one online payment is not a sum.
 CREATE TABLE indicator_fee_months (
@@ -82,6 +109,15 @@ CREATE TABLE indicator_fee_months (
 	PRIMARY KEY (agency_id, procedure_id, month)
 );
 CREATE INDEX indicator_fee_months_month ON indicator_fee_months (month, agency_id);
+
+-- The same for the whole province, per procedure and month.
+CREATE TABLE indicator_fee_province (
+	procedure_id TEXT NOT NULL,
+	month        INTEGER NOT NULL,
+	fee_due      BIGINT NOT NULL DEFAULT 0,
+	paid_online  BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (procedure_id, month)
+);
 
 -- The refresher's high-water marks.
 CREATE TABLE indicator_state (
