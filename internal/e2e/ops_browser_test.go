@@ -195,6 +195,26 @@ func TestOperationsPageInBrowser(t *testing.T) {
 			t.Fatalf("an anonymous download ended at %s, want the sign-in page", res.Request.URL)
 		}
 
+		// The public transparency page: no sign-in, the scorecard's charts
+		// drawn, nothing personal about the applicants.
+		public := b.isolatedTab("public")
+		public.wantStatus("open the transparency page", public.open("/bang-diem"), 200)
+		wantSignedOut(public)
+		public.waitJS(`(() => { const c = document.getElementById("chart-score-groups");
+			if (!c || !window.Chart || !Chart.getChart(c)) return false;
+			const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+			return false; })()`)
+		if got := js[int](public, `Chart.getChart(document.getElementById("chart-score-groups")).data.labels.length`); got != 6 {
+			public.fatalf("the groups chart has %d groups, want 6", got)
+		}
+		page := public.html()
+		for _, personal := range []string{birthApplicant.Name, birthApplicant.ID, birthApplicant.Phone, birthForm["ho_ten_tre"], codes[0]} {
+			if strings.Contains(page, personal) {
+				public.fatalf("the public page shows %q", personal)
+			}
+		}
+
 		// An official of another agency sees only their agencies' dossiers.
 		other := signedInTab(b, "chuyenvien.stp", "Trần Văn Xử Lý")
 		other.wantStatus("open the operations page", other.open("/ops"), 200)
