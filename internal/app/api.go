@@ -23,4 +23,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
 	a.registerScorecardAPI(r)
+	a.registerDashAPI(r)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/congso/congso/internal/audit"
 	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/catalog"
+	"github.com/congso/congso/internal/dashboard"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/draft"
@@ -157,7 +158,7 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI, dashboard.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
