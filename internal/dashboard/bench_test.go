@@ -97,7 +97,9 @@ func seedProvince(tb testing.TB, d *db.DB, n int) {
 	if d.Engine() == db.SQLite {
 		_, _ = d.Exec(ctx, "ANALYZE")
 	} else {
-		_, _ = d.Exec(ctx, "ANALYZE dossiers")
+		// As autovacuum would: the visibility map lets the covering indexes
+		// answer without reading the table.
+		_, _ = d.Exec(ctx, "VACUUM ANALYZE dossiers")
 	}
 }
 
