@@ -9,6 +9,7 @@ import (
 	"github.com/congso/congso/internal/httpx"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/org"
+	"github.com/congso/congso/internal/plan"
 )
 
 // registerAPI adds every domain's JSON API under /api/v1.
@@ -23,5 +24,7 @@ func (a *App) registerAPI(r *httpx.Router) {
 	a.registerCitizenAPI(r)
 	exchange.API{Svc: a.Exchange, Log: a.log}.Register(r)
 	a.registerScorecardAPI(r)
+	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
+	a.registerAsyncAPI(r)
 	a.registerDashAPI(r)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/congso/congso/internal/notify"
 	"github.com/congso/congso/internal/org"
 	"github.com/congso/congso/internal/payment"
+	"github.com/congso/congso/internal/plan"
 	"github.com/congso/congso/internal/popdb"
 	"github.com/congso/congso/internal/rating"
 	"github.com/congso/congso/internal/web"
@@ -62,15 +63,20 @@ type App struct {
 	Exchange *exchange.Service
 	// Indicators is the 766 service scorecard.
 	Indicators *indicator.Service
-	gateway    http.Handler
-	Web        *web.Server
-	handler    http.Handler
-	routes     []httpx.Route
-	openAPI    []byte
-	metrics    *metrics
-	demo       []web.DemoAccount
-	server     *http.Server
-	listener   net.Listener
+	// Plans are the province's digital-transformation plans.
+	Plans *plan.Service
+	Web   *web.Server
+
+	gateway  http.Handler
+	async    *asyncParts
+	sims     http.Handler // demo: simulated national platforms under /sim/
+	handler  http.Handler
+	routes   []httpx.Route
+	openAPI  []byte
+	metrics  *metrics
+	demo     []web.DemoAccount
+	server   *http.Server
+	listener net.Listener
 	// workers run in the background while the app serves.
 	workers []func(context.Context)
 }
@@ -128,17 +134,25 @@ func (a *App) init(ctx context.Context) error {
 		Agencies: agencies, Roles: a.Org, People: a.Identity, Store: a.EStore, Now: a.cfg.Now, Log: a.log},
 		dossier.Config{BaseURL: a.baseURL()})
 	a.Dossiers.Listen(a.EStore)
-	if err := a.initCitizenChannel(ctx, agencies); err != nil {
-		return err
-	}
 	if err := a.initExchange(ctx); err != nil {
 		return err
 	}
 	a.initScorecard()
+	if err := a.initAsync(ctx); err != nil {
+		return err
+	}
 	if a.cfg.Demo {
 		if a.demo, err = a.seedDemo(ctx); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
+	}
+	// After the demo data: in demo mode the national connectors go through
+	// the demo exchange, whose members are demo agencies.
+	if err := a.initCitizenChannel(ctx, agencies); err != nil {
+		return err
+	}
+	if err := a.initPlans(ctx); err != nil {
+		return err
 	}
 	// The shipped procedures are loaded once per version of the data and
 	// never overwrite a province's edits (in production, admins assign them to
@@ -158,14 +172,23 @@ func (a *App) buildHandler() error {
 		}
 	}
 	var err error
-	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI, indicator.OpenAPI, dashboard.OpenAPI}, citizenOpenAPI()...)...); err != nil {
+	fragments := [][]byte{
+		calendar.OpenAPI,
+		catalog.OpenAPI,
+		dossier.OpenAPI,
+		exchange.OpenAPI,
+		indicator.OpenAPI,
+		plan.OpenAPI,
+		dashboard.OpenAPI,
+	}
+	if a.openAPI, err = mergeOpenAPI(openAPIBase, append(fragments, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
 	a.Web, err = web.New(web.Deps{Identity: a.Identity, Org: a.Org, Units: a.Units, Audit: a.Audit, OIDC: oidc, Log: a.log, Now: a.cfg.Now,
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
-		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}),
-		Indicators: a.Indicators})
+		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}), Exchange: a.Exchange,
+		PublicCacheTTL: publicCacheTTL, Indicators: a.Indicators})
 	if err != nil {
 		return err
 	}
@@ -178,7 +201,7 @@ func (a *App) buildHandler() error {
 	a.registerAPI(api)
 	a.routes = api.Routes()
 	a.Web.Register(mux)
-	a.handler = a.withGateway(a.middleware(mux))
+	a.handler = a.withDemoSims(a.withGateway(a.middleware(mux)))
 	return nil
 }
 
@@ -231,6 +254,9 @@ func (a *App) Run(ctx context.Context) error {
 		if err := a.Listen(); err != nil {
 			return err
 		}
+	}
+	if err := a.pointDemoUpstreams(context.WithoutCancel(ctx)); err != nil {
+		return err
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,

@@ -63,15 +63,19 @@ func (a *App) initCitizenChannel(ctx context.Context, agencies dossierAgencies) 
 	if err != nil {
 		return fmt.Errorf("population database settings: %w", err)
 	}
-	a.Population = popdb.New(popdb.Deps{DB: a.DB, Audit: a.Audit, Now: a.cfg.Now, Log: a.log}, popCfg)
 	natCfg, err := natsync.ConfigFromEnv(a.cfg.Env, a.baseURL())
 	if err != nil {
 		return fmt.Errorf("national portal settings: %w", err)
 	}
+	popHTTP, natHTTP, err := a.nationalThroughLGSP(ctx, &popCfg, &natCfg)
+	if err != nil {
+		return err
+	}
+	a.Population = popdb.New(popdb.Deps{DB: a.DB, Audit: a.Audit, HTTP: popHTTP, Now: a.cfg.Now, Log: a.log}, popCfg)
 	natCfg.BaseURL = a.baseURL()
 	// New registers the sync as a listener of every dossier change itself.
-	a.NatSync = natsync.New(natsync.Deps{DB: a.DB, Audit: a.Audit, Dossiers: a.Dossiers, Population: a.Population, Now: a.cfg.Now,
-		Log: a.log}, natCfg)
+	a.NatSync = natsync.New(natsync.Deps{DB: a.DB, Audit: a.Audit, Dossiers: a.Dossiers, Population: a.Population, HTTP: natHTTP,
+		Now: a.cfg.Now, Log: a.log}, natCfg)
 	a.workers = append(a.workers, func(ctx context.Context) { a.NatSync.Run(ctx) })
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -63,6 +64,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = calendar.RunCLI(rest, stdout)
 	case "bench":
 		err = benchCommand(ctx, rest, stdout, stderr)
+	case "plan":
+		err = planCommand(ctx, cfg, rest, stdout, stderr)
 	case "sim":
 		err = simCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -116,6 +119,8 @@ Cách dùng:
   congso token create --user TÊN [--name NHÃN] [--days N]
   congso audit verify [--json]
   congso exchange verify-log [--json] [--checkpoint SỐ:MÃ_BĂM]…   kiểm tra nhật ký giao dịch LGSP
+  congso exchange dead-letters --topic MÃ [--json]                 thư chết của một chủ đề (trao đổi bất đồng bộ)
+  congso exchange replay --topic MÃ [--subscription ID] [--delivery ID]…   gửi lại thư chết
   congso backup TỆP
   congso calendar lunar YYYY-MM-DD | add YYYY-MM-DD N | holidays NĂM [--json]
   congso bench foundation [--runs N] [--duration 5s] [--concurrency 32]
@@ -127,6 +132,7 @@ Cách dùng:
   congso bench seed --dossiers N [--database URL]   tạo dữ liệu một tỉnh cho bảng điểm 766
   congso bench scorecard [--database URL]           đo bảng điểm 766 so với tính lại từ đầu
   congso bench sync [cờ…]             tốc độ đồng bộ lên cổng quốc gia sau khi cổng mất kết nối
+  congso bench portal [--engine sqlite|postgres] [--concurrency 64] [--duration 5s]  trang công khai của cổng dịch vụ công
 
 Cấu hình qua biến môi trường CONGSO_* (xem README).
 `
@@ -181,6 +187,13 @@ type roleFlag []string
 func (r *roleFlag) String() string     { return strings.Join(*r, ",") }
 func (r *roleFlag) Set(v string) error { *r = append(*r, v); return nil }
 
+// temporaryPassword always holds letters and digits, as the password rules
+// require; a random base32 ID alone has no digit about once in thirty.
+func temporaryPassword() string {
+	id := db.NewID()
+	return "Cs-" + id[:8] + "-" + strconv.Itoa(10+int(id[8])%90) + "-" + id[9:]
+}
+
 func userCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("thiếu lệnh con: user create | user list")
@@ -218,7 +231,7 @@ func userCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 				}
 				in.Password = strings.TrimRight(line, "\r\n")
 			} else {
-				in.Password = "Cs-" + db.NewID()
+				in.Password = temporaryPassword()
 				generated = true
 			}
 		}
@@ -421,6 +434,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && args[0] == "sync" {
 		return syncbench.Command(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "portal" {
+		return benchPortal(ctx, exe, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "gateway" {
 		return bench.GatewayCommand(ctx, exe, args[1:], stdout, stderr)
 	}
@@ -443,7 +459,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return bench.Dossiers(ctx, o, stdout)
 	}
 	if len(args) == 0 || args[0] != "foundation" {
-		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|sync [cờ…]")
+		return errors.New("cách dùng: congso bench foundation|dossiers|gateway|portal|sync [cờ…]")
 	}
 	o := bench.FoundationOptions{Login: "tiepnhan", Password: DemoPassword}
 	fs := flag.NewFlagSet("bench foundation", flag.ContinueOnError)

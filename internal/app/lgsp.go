@@ -60,6 +60,9 @@ func (e exchangeAgencies) Member(ctx context.Context, id string) (exchange.Membe
 // exchangeCommand is `congso exchange verify-log [--data DIR] [--json]
 // [--checkpoint SEQ:HASH]…`.
 func exchangeCommand(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "replay" || args[0] == "dead-letters") {
+		return asyncCommand(ctx, cfg, args[0], args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify-log" {
 		return errors.New("cách dùng: congso exchange verify-log [--json] [--checkpoint SỐ_THỨ_TỰ:MÃ_BĂM]…")
 	}

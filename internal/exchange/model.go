@@ -56,7 +56,7 @@ var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 var phonePattern = regexp.MustCompile(`^[0-9 +().-]{6,20}$`)
 
 // reservedCodes are the gateway's own path segments.
-var reservedCodes = map[string]bool{"oauth": true, "directory": true, "well-known": true, "api": true, "health": true}
+var reservedCodes = map[string]bool{"oauth": true, "directory": true, "well-known": true, "api": true, "health": true, "topics": true}
 
 func text(s string, max int) (string, bool) {
 	s = vntext.NFC(s)

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/congso/congso/internal/exchange"
+	"github.com/congso/congso/internal/exchange/async"
 	"github.com/congso/congso/internal/httpx"
 )
 
@@ -17,6 +18,7 @@ import (
 func TestOpenAPIFragmentMatchesRoutes(t *testing.T) {
 	r := httpx.NewRouter(http.NewServeMux())
 	exchange.API{}.Register(r)
+	async.API{}.Register(r)
 	var frag struct {
 		Paths map[string]map[string]any `yaml:"paths"`
 	}

@@ -21,6 +21,10 @@ type Config struct {
 	Token        string
 	APIKey       string
 	APIKeyHeader string
+	// LGSPKey, when set, is the platform's key at the province's LGSP
+	// (KEY_ID.SECRET, sent in X-LGSP-Key instead of Token and APIKey): URL
+	// is then the gateway's address of the hub's sync endpoint.
+	LGSPKey string
 	// BaseURL is the platform's public address, for the links to result
 	// files.
 	BaseURL string
@@ -99,6 +103,8 @@ func (c *Config) defaults() {
 //	CONGSO_NATIONAL_PORTAL_TOKEN[_FILE]    bearer token
 //	CONGSO_NATIONAL_PORTAL_API_KEY[_FILE]  API key (header X-API-Key, or
 //	CONGSO_NATIONAL_PORTAL_API_KEY_HEADER)
+//	CONGSO_NATIONAL_PORTAL_LGSP_KEY[_FILE] the platform's key at the LGSP,
+//	                                       when the URL is the gateway's
 //	CONGSO_NATIONAL_PORTAL_TIMEOUT         e.g. 10s
 //	CONGSO_NATIONAL_PORTAL_MAX_ATTEMPTS    e.g. 20
 //	CONGSO_NATIONAL_PORTAL_WORKERS         e.g. 2
@@ -115,6 +121,9 @@ func ConfigFromEnv(getenv func(string) string, baseURL string) (Config, error) {
 		errs = append(errs, err)
 	}
 	if c.APIKey, err = secret(getenv, "CONGSO_NATIONAL_PORTAL_API_KEY"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LGSPKey, err = secret(getenv, "CONGSO_NATIONAL_PORTAL_LGSP_KEY"); err != nil {
 		errs = append(errs, err)
 	}
 	if c.URL != "" {

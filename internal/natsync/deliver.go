@@ -229,11 +229,18 @@ func (s *Service) send(ctx context.Context, c claimed) outcome {
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Idempotency-Key", c.key)
-	if s.cfg.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.cfg.Token)
-	}
-	if s.cfg.APIKey != "" {
-		req.Header.Set(s.cfg.APIKeyHeader, s.cfg.APIKey)
+	switch {
+	case s.cfg.LGSPKey != "":
+		// Through the province's LGSP: the gateway authenticates the
+		// platform, and holds the hub's own credentials itself.
+		req.Header.Set("X-LGSP-Key", s.cfg.LGSPKey)
+	default:
+		if s.cfg.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+s.cfg.Token)
+		}
+		if s.cfg.APIKey != "" {
+			req.Header.Set(s.cfg.APIKeyHeader, s.cfg.APIKey)
+		}
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {

@@ -6,8 +6,10 @@
 // dossier system and the portal.
 //
 // The upstream is reached over an HTTP JSON API modelled on the population
-// database's sharing services (today directly, later through the province's
-// LGSP; only the URL changes):
+// database's sharing services, directly or through the province's LGSP
+// (then the URL is the gateway's address of the service, the client presents
+// its LGSP key in X-LGSP-Key instead of the bearer token, and names the
+// account the check is made for in X-LGSP-End-User):
 //
 //	POST {URL}/api/v1/xac-thuc-cong-dan
 //	Authorization: Bearer {token}
@@ -80,6 +82,9 @@ type Query struct {
 	FullName string
 	// BirthDate is YYYY-MM-DD.
 	BirthDate string
+	// EndUser is the account the check is made for (the official's, or
+	// the citizen's); sent through the LGSP, never to the upstream itself.
+	EndUser string
 }
 
 // Answer is the database's answer to one query.
@@ -106,6 +111,9 @@ type ClientConfig struct {
 	// URL is the upstream's base address.
 	URL   string
 	Token string
+	// LGSPKey, when set, is the platform's key at the province's LGSP
+	// (KEY_ID.SECRET): URL is then the gateway's address of the service.
+	LGSPKey string
 	// Requester identifies the platform to the upstream (MaDonViYeuCau).
 	Requester string
 	// Timeout bounds one attempt (5 s); Retries is how many times a failed
@@ -194,7 +202,7 @@ func (c *Client) Verify(ctx context.Context, q Query) (Answer, error) {
 			case <-t.C:
 			}
 		}
-		a, err := c.once(ctx, req.MaYeuCau, body)
+		a, err := c.once(ctx, req.MaYeuCau, q.EndUser, body)
 		if err == nil {
 			c.log.Info("population database check", "request", req.MaYeuCau, "attempt", attempt+1, "result", string(a.Result),
 				"reference", a.Reference)
@@ -211,7 +219,7 @@ func (c *Client) Verify(ctx context.Context, q Query) (Answer, error) {
 	return Answer{}, fmt.Errorf("%w: %v", ErrUnavailable, last)
 }
 
-func (c *Client) once(ctx context.Context, requestID string, body []byte) (Answer, error) {
+func (c *Client) once(ctx context.Context, requestID, endUser string, body []byte) (Answer, error) {
 	if c.cfg.URL == "" {
 		return Answer{}, permanent{errors.New("popdb: no upstream configured")}
 	}
@@ -223,7 +231,14 @@ func (c *Client) once(ctx context.Context, requestID string, body []byte) (Answe
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Accept", "application/json")
-	if c.cfg.Token != "" {
+	switch {
+	case c.cfg.LGSPKey != "":
+		req.Header.Set("X-LGSP-Key", c.cfg.LGSPKey)
+		req.Header.Set("X-Request-ID", requestID)
+		if endUser != "" {
+			req.Header.Set("X-LGSP-End-User", endUser)
+		}
+	case c.cfg.Token != "":
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	}
 	resp, err := c.http.Do(req)

@@ -63,8 +63,10 @@ type Config struct {
 
 // ConfigFromEnv reads CONGSO_POPDB_URL (the upstream's base address; empty
 // turns checks off), CONGSO_POPDB_TOKEN[_FILE], CONGSO_POPDB_TIMEOUT (5s),
-// CONGSO_POPDB_RETRIES (2) and CONGSO_POPDB_REQUESTER (the platform's
-// identifier at the upstream, "congso" by default).
+// CONGSO_POPDB_RETRIES (2), CONGSO_POPDB_REQUESTER (the platform's
+// identifier at the upstream, "congso" by default) and
+// CONGSO_POPDB_LGSP_KEY[_FILE] (the platform's key at the province's LGSP,
+// when CONGSO_POPDB_URL is the gateway's address of the service).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Client: ClientConfig{URL: strings.TrimSpace(getenv("CONGSO_POPDB_URL")), Requester: getenv("CONGSO_POPDB_REQUESTER"),
 		Retries: 2}}
@@ -80,6 +82,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CONGSO_POPDB_TOKEN_FILE: %w", err))
 		}
 		c.Client.Token = strings.TrimSpace(string(b))
+	}
+	if v := getenv("CONGSO_POPDB_LGSP_KEY"); v != "" {
+		c.Client.LGSPKey = strings.TrimSpace(v)
+	} else if path := getenv("CONGSO_POPDB_LGSP_KEY_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONGSO_POPDB_LGSP_KEY_FILE: %w", err))
+		}
+		c.Client.LGSPKey = strings.TrimSpace(string(b))
 	}
 	if u := c.Client.URL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		errs = append(errs, fmt.Errorf("CONGSO_POPDB_URL %q: want an http:// or https:// address", u))
@@ -253,7 +264,11 @@ func (s *Service) Check(ctx context.Context, by *actor.Actor, in CheckInput) (Ch
 	if s.verifier == nil {
 		return Check{}, apperr.New(apperr.Conflict, "Chưa cấu hình kết nối CSDL quốc gia về dân cư.")
 	}
-	ans, err := s.verifier.Verify(ctx, Query{IDNumber: in.IDNumber, FullName: in.FullName, BirthDate: in.BirthDate})
+	endUser := by.UserID
+	if by.IsSystem() && c.UserID != "" {
+		endUser = c.UserID
+	}
+	ans, err := s.verifier.Verify(ctx, Query{IDNumber: in.IDNumber, FullName: in.FullName, BirthDate: in.BirthDate, EndUser: endUser})
 	if err != nil {
 		if rerr := s.recordAttempt(ctx, by, agency, c); rerr != nil {
 			s.log.Error("audit a failed population check", "err", rerr)

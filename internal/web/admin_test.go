@@ -58,7 +58,7 @@ func units(t *testing.T) *adminunit.Registry {
 	return reg
 }
 
-func newAdminApp(t *testing.T) *adminApp {
+func newAdminApp(t *testing.T, opts ...func(*Deps, *db.DB)) *adminApp {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.Open(t, db.SQLite)
@@ -75,8 +75,12 @@ func newAdminApp(t *testing.T) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Identity: ids, Org: o, Units: reg, Audit: lg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Tx: d.Tx, Province: "42",
-		Calendar: calendar.NewService(d, lg, now)})
+	deps := Deps{Identity: ids, Org: o, Units: reg, Audit: lg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Tx: d.Tx, Province: "42",
+		Calendar: calendar.NewService(d, lg, now)}
+	for _, opt := range opts {
+		opt(&deps, d)
+	}
+	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

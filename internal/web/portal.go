@@ -54,8 +54,8 @@ func (s *Server) registerPortal(mux *http.ServeMux, drafts *draft.Service, store
 	if len(store) > 0 {
 		p.store = store[0]
 	}
-	mux.HandleFunc("GET /dich-vu-cong", p.search)
-	mux.HandleFunc("GET /thu-tuc/{id}", p.procedure)
+	mux.HandleFunc("GET /dich-vu-cong", p.s.cachedPublic(p.search, nil))
+	mux.HandleFunc("GET /thu-tuc/{id}", p.s.cachedPublic(p.procedure, nil))
 	mux.HandleFunc("GET /dang-ky", p.signupForm)
 	mux.HandleFunc("POST /dang-ky", p.signup)
 	mux.HandleFunc("GET /nop-ho-so/{id}", p.fileForm)

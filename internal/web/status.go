@@ -18,7 +18,7 @@ import (
 
 func (s *Server) registerStatus(mux *http.ServeMux) {
 	mux.HandleFunc("GET /tra-cuu", s.trackForm)
-	mux.HandleFunc("GET /tra-cuu/{code}", s.trackPage)
+	mux.HandleFunc("GET /tra-cuu/{code}", s.cachedPublic(s.trackPage, trackedCode))
 }
 
 // trackCodePattern is the shape of a dossier code: the receiving agency's

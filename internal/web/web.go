@@ -29,6 +29,7 @@ import (
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/draft"
 	"github.com/congso/congso/internal/estore"
+	"github.com/congso/congso/internal/exchange"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/notify"
@@ -62,6 +63,9 @@ type Deps struct {
 	EStore   *estore.Service
 	Payments *payment.Service
 	Drafts   *draft.Service
+	// Exchange is the integration platform (LGSP) whose admin pages are
+	// under /admin/lgsp.
+	Exchange *exchange.Service
 	// Indicators computes the 766 service scorecard.
 	Indicators *indicator.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
@@ -69,6 +73,9 @@ type Deps struct {
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
 	Demo         bool
 	DemoAccounts []DemoAccount
+	// PublicCacheTTL, when set, keeps the public pages served to visitors
+	// who are not signed in for that long (see publicPages).
+	PublicCacheTTL time.Duration
 }
 
 // DemoAccount is shown on the sign-in page of the demo.
@@ -79,13 +86,20 @@ type DemoAccount struct {
 // Server renders the pages.
 type Server struct {
 	Deps
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	public *publicPages
 }
 
 // New parses the templates; a missing or broken template fails start-up, not
 // a request.
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, pages: map[string]*template.Template{}}
+	if d.PublicCacheTTL > 0 {
+		s.public = newPublicPages(d.PublicCacheTTL)
+		if d.Dossiers != nil {
+			d.Dossiers.Listen(s.public)
+		}
+	}
 	funcs := template.FuncMap{
 		"tr":        translate,
 		"roleLabel": func(r actor.Role) string { return r.Label() },
@@ -202,7 +216,7 @@ func navFor(a *actor.Actor, current string) []NavItem {
 		items = append(items, NavItem{Href: "/admin/procedures", Key: "nav.procedures"}, NavItem{Href: "/admin/units", Key: "nav.units"},
 			NavItem{Href: "/admin/calendar", Key: "nav.calendar"})
 		if a.ProvinceWide() || a.IsAdmin() {
-			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"})
+			items = append(items, NavItem{Href: "/admin/audit", Key: "nav.audit"}, NavItem{Href: "/admin/lgsp", Key: "nav.lgsp"})
 		}
 		if a.ProvinceWide() {
 			items = append(items, NavItem{Href: "/admin/notifications", Key: "nav.notifications"})
@@ -359,6 +373,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.Payments != nil {
 		s.registerPayment(mux, s.Payments)
+	}
+	if s.Exchange != nil {
+		s.registerLGSP(mux, s.Exchange)
 	}
 	s.registerPortal(mux, s.Drafts, s.EStore)
 	mux.HandleFunc("/", s.notFound)

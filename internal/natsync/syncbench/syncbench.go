@@ -41,6 +41,12 @@ type Options struct {
 	// Workers×Batch concurrent clients.
 	Workers int
 	Batch   int
+	// Outage is how long the hub stays down after the first records are
+	// queued (300 ms); Rate is how many more records per second the
+	// dossiers keep making from then until the backlog has drained (0: none),
+	// the load the outage happens under.
+	Outage time.Duration
+	Rate   float64
 	// Log receives the outbox's own log (nothing by default).
 	Log *slog.Logger
 }
@@ -58,12 +64,22 @@ func (o *Options) defaults() {
 	if o.Batch <= 0 {
 		o.Batch = 16
 	}
+	if o.Outage <= 0 {
+		o.Outage = 300 * time.Millisecond
+	}
 }
 
 // Result is one run.
 type Result struct {
-	Engine  string
+	Engine string
+	// Records is every record queued: the first ones, and those the load
+	// added during the outage and the drain.
 	Records int
+	Outage  time.Duration
+	// Backlog is what was pending when the hub came back; Arrived what the
+	// load added while it drained.
+	Backlog int64
+	Arrived int
 	// Queue is how long queueing took (in the dossiers' transactions).
 	Queue time.Duration
 	// FirstAfterUp is from the hub's return to the first acknowledged
@@ -99,7 +115,7 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 		return res, err
 	}
 	svc := natsync.New(natsync.Deps{DB: d, Log: o.Log}, natsync.Config{URL: hub.URL(), Token: token, BaseURL: "https://dvc.example.gov.vn",
-		Timeout: 5 * time.Second, MaxAttempts: 1000, BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second,
+		Timeout: 5 * time.Second, MaxAttempts: 1 << 30, BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second,
 		HubDelay: 20 * time.Millisecond, HubMaxDelay: 200 * time.Millisecond, Workers: o.Workers, Batch: o.Batch, Poll: 5 * time.Millisecond})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -107,17 +123,76 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 	defer func() { stop(); <-done }()
 
 	start := time.Now()
-	if err := queue(ctx, d, svc, res.Records, o.PerDossier); err != nil {
+	first := res.Records
+	if err := queue(ctx, d, svc, 0, first, o.PerDossier); err != nil {
 		return res, err
 	}
 	res.Queue = time.Since(start)
-	// Let the workers find the hub down and back off.
-	time.Sleep(300 * time.Millisecond)
+	// The dossiers keep changing through the outage and the drain.
+	queued := first
+	var loadErr error
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	loadDone := make(chan struct{})
+	var mu sync.Mutex
+	go func() {
+		defer close(loadDone)
+		if o.Rate <= 0 {
+			return
+		}
+		began := time.Now()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-loadCtx.Done():
+				return
+			case <-tick.C:
+			}
+			due := first + int(o.Rate*time.Since(began).Seconds())
+			mu.Lock()
+			from := queued
+			mu.Unlock()
+			if due <= from {
+				continue
+			}
+			if err := queue(loadCtx, d, svc, from, due, o.PerDossier); err != nil {
+				if loadCtx.Err() == nil {
+					loadErr = err
+				}
+				return
+			}
+			mu.Lock()
+			queued = due
+			mu.Unlock()
+		}
+	}()
+	stopTheLoad := func() int {
+		stopLoad()
+		<-loadDone
+		mu.Lock()
+		defer mu.Unlock()
+		return queued
+	}
+	defer stopTheLoad()
+	select {
+	case <-time.After(o.Outage):
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	res.Outage = o.Outage
+	before, err := svc.Counters(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Backlog = before.Pending
+	mu.Lock()
+	atUp := queued
+	mu.Unlock()
 	if err := hub.SetFailure(hubsim.None); err != nil {
 		return res, err
 	}
 	up := time.Now()
-	deadline := up.Add(10 * time.Minute)
+	deadline := up.Add(max(10*time.Minute, 2*o.Outage))
 	for {
 		st, err := svc.Counters(ctx)
 		if err != nil {
@@ -127,11 +202,26 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 			res.FirstAfterUp = time.Since(up)
 		}
 		if st.Pending == 0 {
+			// Caught up: stop the load, and let the outbox send what it
+			// made meanwhile.
+			total := stopTheLoad()
+			if st, err = svc.Counters(ctx); err != nil {
+				return res, err
+			}
+			if st.Pending > 0 {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			res.Records = total
+			res.Arrived = total - atUp
 			res.Attempts = st.Attempts
 			if st.Dead > 0 || st.Sent != int64(res.Records) {
 				return res, fmt.Errorf("syncbench: %d sent, %d dead of %d", st.Sent, st.Dead, res.Records)
 			}
 			break
+		}
+		if loadErr != nil {
+			return res, loadErr
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return res, fmt.Errorf("syncbench: %d records still pending", st.Pending)
@@ -158,7 +248,7 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 	if c := hub.Counts(); c.Accepted != len(payloads) {
 		return res, fmt.Errorf("syncbench: baseline stored %d of %d", c.Accepted, len(payloads))
 	}
-	res.DrainRate = float64(res.Records) / res.Drain.Seconds()
+	res.DrainRate = float64(res.Backlog+int64(res.Arrived)) / res.Drain.Seconds()
 	res.BaselineRate = float64(len(payloads)) / res.Baseline.Seconds()
 	res.Ratio = res.DrainRate / res.BaselineRate
 	return res, nil
@@ -167,7 +257,7 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 // queue makes records the way the dossier system does: through the
 // listener, inside transactions, for synthetic dossiers that go receive (2),
 // forward (4), supplement request (5), supplement (4), …
-func queue(ctx context.Context, d *db.DB, svc *natsync.Service, records, per int) error {
+func queue(ctx context.Context, d *db.DB, svc *natsync.Service, from, to, per int) error {
 	now := db.Instant(time.Now())
 	if _, err := d.Exec(ctx, `INSERT INTO agencies (id, code, name, kind, name_fold, created_at, updated_at)
 		VALUES ('bench-agency', '000.00.21.H25', 'Cơ quan thử tải', 'department', 'co quan thu tai', ?, ?)
@@ -177,9 +267,9 @@ func queue(ctx context.Context, d *db.DB, svc *natsync.Service, records, per int
 	path := []dossier.Status{dossier.Accepted, dossier.Processing, dossier.SupplementRequested, dossier.Processing}
 	due := now.Add(72 * time.Hour)
 	const perTx = 100
-	for first := 0; first < records; first += perTx {
+	for first := from; first < to; first += perTx {
 		err := d.Tx(ctx, func(tx *db.Tx) error {
-			for i := first; i < min(first+perTx, records); i++ {
+			for i := first; i < min(first+perTx, to); i++ {
 				n, seq := i/per, i%per+1
 				x := &dossier.Dossier{ID: fmt.Sprintf("bench-%07d", n), Code: fmt.Sprintf("BENCH.%03d-260302-%04d", n/10000, n%10000),
 					ReceivingAgencyID: "bench-agency", AgencyID: "bench-agency", ProcedureCode: "1.001612", Channel: dossier.Counter,
@@ -276,6 +366,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&o.PerDossier, "per-dossier", 4, "records per dossier (sent strictly in order)")
 	fs.IntVar(&o.Workers, "workers", 4, "outbox workers")
 	fs.IntVar(&o.Batch, "batch", 16, "records per worker round")
+	fs.DurationVar(&o.Outage, "outage", 10*time.Minute, "how long the hub stays down")
+	fs.Float64Var(&o.Rate, "rate", 10, "records per second the dossiers keep making during the outage and the drain")
 	engines := fs.String("engines", "sqlite", "engines to run on: sqlite, postgres or both (comma-separated)")
 	pgURL := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (a temporary schema is created and dropped)")
 	if err := fs.Parse(args); err != nil {
@@ -301,9 +393,10 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // Print writes results as a table.
 func Print(w io.Writer, results []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\trecords\tqueue\tfirst after up\tdrain\tdrain rec/s\tbaseline\tbaseline req/s\tratio\tattempts\tduplicates\t")
+	fmt.Fprintln(tw, "engine\toutage\trecords\tbacklog\tarrived\tqueue\tfirst after up\tdrain\tdrain rec/s\tbaseline\tbaseline req/s\tratio\tattempts\tduplicates\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%.0f\t%v\t%.0f\t%.2f\t%d\t%d\t\n", r.Engine, r.Records, r.Queue.Round(time.Millisecond),
+		fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\t%v\t%v\t%v\t%.0f\t%v\t%.0f\t%.2f\t%d\t%d\t\n", r.Engine, r.Outage, r.Records, r.Backlog, r.Arrived,
+			r.Queue.Round(time.Millisecond),
 			r.FirstAfterUp.Round(time.Millisecond), r.Drain.Round(time.Millisecond), r.DrainRate, r.Baseline.Round(time.Millisecond),
 			r.BaselineRate, r.Ratio, r.Attempts, r.Duplicates)
 	}

@@ -5,22 +5,25 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/db/dbtest"
 	"github.com/congso/congso/internal/natsync/syncbench"
 )
 
-// TestDrainRuns runs a small drain on each engine: every record queued
-// during the outage arrives once, in order, and the rates are measured.
+// TestDrainRuns runs a small drain on each engine, with the dossiers still
+// changing during the outage and the drain: every record arrives once, in
+// order (Drain fails otherwise), and the rates are measured.
 func TestDrainRuns(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		r, err := syncbench.Drain(context.Background(), d, syncbench.Options{Records: 120, PerDossier: 4, Workers: 2, Batch: 8,
+			Outage: 700 * time.Millisecond, Rate: 100,
 			Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Records != 120 || r.DrainRate <= 0 || r.BaselineRate <= 0 || r.Attempts < 120 {
+		if r.Records <= 120 || r.Backlog <= 120 || r.DrainRate <= 0 || r.BaselineRate <= 0 || r.Attempts < int64(r.Records) {
 			t.Errorf("result %+v", r)
 		}
 		syncbench.Print(os.Stderr, []syncbench.Result{r})

@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"time"
+
+	"github.com/congso/congso/internal/bench"
+)
+
+// benchPortal runs `congso bench portal [flags]`: the public pages under
+// concurrent load next to /healthz.
+func benchPortal(ctx context.Context, exe string, args []string, stdout, stderr io.Writer) error {
+	o := bench.PortalOptions{Binary: exe}
+	fs := flag.NewFlagSet("bench portal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Engine, "engine", "sqlite", "database engine: sqlite or postgres")
+	fs.StringVar(&o.PostgresURL, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server where the bench may create a database")
+	fs.IntVar(&o.Concurrency, "concurrency", 64, "concurrent clients")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "length of each load phase")
+	fs.IntVar(&o.Rounds, "rounds", 2, "rounds of the interleaved phases")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Concurrency < 1 || o.Duration <= 0 || o.Rounds < 1 {
+		return errors.New("--concurrency, --duration and --rounds must be positive")
+	}
+	if o.Engine != "sqlite" && o.Engine != "postgres" {
+		return errors.New("--engine is sqlite or postgres")
+	}
+	return bench.Portal(ctx, o, stdout)
+}
+
+// publicCacheTTL is how long the public catalogue and status pages served to
+// visitors who are not signed in are kept (a status page is dropped at once
+// when its dossier changes).
+const publicCacheTTL = 2 * time.Second

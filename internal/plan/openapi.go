@@ -1,0 +1,8 @@
+package plan
+
+import _ "embed"
+
+// OpenAPI is this package's fragment of the API description.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
