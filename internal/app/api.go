@@ -26,4 +26,5 @@ func (a *App) registerAPI(r *httpx.Router) {
 	a.registerScorecardAPI(r)
 	plan.API{Svc: a.Plans, Log: a.log}.Register(r)
 	a.registerAsyncAPI(r)
+	a.registerDashAPI(r)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/congso/congso/internal/audit"
 	"github.com/congso/congso/internal/calendar"
 	"github.com/congso/congso/internal/catalog"
+	"github.com/congso/congso/internal/dashboard"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/dossier"
 	"github.com/congso/congso/internal/draft"
@@ -178,6 +179,7 @@ func (a *App) buildHandler() error {
 		exchange.OpenAPI,
 		indicator.OpenAPI,
 		plan.OpenAPI,
+		dashboard.OpenAPI,
 	}
 	if a.openAPI, err = mergeOpenAPI(openAPIBase, append(fragments, citizenOpenAPI()...)...); err != nil {
 		return err

@@ -3,22 +3,22 @@ package app
 import (
 	"net/http"
 
-	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/dashboard"
 	"github.com/congso/congso/internal/httpx"
 )
 
-// registerDash adds the operations page and its JSON twin,
-// GET /api/v1/dashboard/overview.
+// dashboard is the operations overview; it keeps no state, so each user of
+// it may have its own.
+func (a *App) dashboard() *dashboard.Service {
+	return dashboard.New(a.DB, a.Calendar, a.cfg.Now, dashboard.Config{})
+}
+
+// registerDash adds the operations page.
 func (a *App) registerDash(mux *http.ServeMux) {
-	svc := dashboard.New(a.DB, a.Calendar, a.cfg.Now, dashboard.Config{})
-	a.Web.RegisterOps(mux, svc, a.Indicators)
-	mux.HandleFunc("GET /api/v1/dashboard/overview", func(w http.ResponseWriter, r *http.Request) {
-		o, err := svc.Overview(r.Context(), actor.From(r.Context()))
-		if err != nil {
-			httpx.WriteError(w, r, a.log, err)
-			return
-		}
-		httpx.WriteJSON(w, http.StatusOK, o)
-	})
+	a.Web.RegisterOps(mux, a.dashboard(), a.Indicators)
+}
+
+// registerDashAPI adds GET /api/v1/dashboard/overview.
+func (a *App) registerDashAPI(r *httpx.Router) {
+	dashboard.API{Svc: a.dashboard(), Log: a.log}.Register(r)
 }

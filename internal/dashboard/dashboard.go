@@ -146,6 +146,11 @@ func Channels() []dossier.Channel {
 var inProgress = []any{int(dossier.Accepted), int(dossier.Processing), int(dossier.SupplementRequested), int(dossier.PaymentRequested),
 	int(dossier.WithdrawalRequested)}
 
+// openStates lists New and the in-progress states, as the partial index
+// dossiers_open (migration 0018) names them.
+var openStates = fmt.Sprintf("(%d, %d, %d, %d, %d, %d)", dossier.New, dossier.Accepted, dossier.Processing, dossier.SupplementRequested,
+	dossier.PaymentRequested, dossier.WithdrawalRequested)
+
 // scope is the condition restricting dossiers to what the actor may see.
 func scope(by *actor.Actor) (string, []any, error) {
 	switch {
@@ -222,18 +227,18 @@ func (s *Service) Overview(ctx context.Context, by *actor.Actor) (Overview, erro
 	if err != nil {
 		return Overview{}, apperr.Wrap(err, "count intake")
 	}
-	// The open work.
+	// The open work. The states are written out, not bound: the partial
+	// index dossiers_open is only used when the query names its states.
 	err = s.each(ctx, "SELECT d.channel, d.procedure_id, d.agency_id, "+
 		"SUM(CASE WHEN d.status = ? THEN 1 ELSE 0 END), "+
 		"SUM(CASE WHEN d.status IN ("+db.Placeholders(len(inProgress))+") THEN 1 ELSE 0 END), "+
 		"SUM(CASE WHEN d.status IN (?, ?) AND d.due_at >= ? AND d.due_at < ? THEN 1 ELSE 0 END), "+
 		"SUM(CASE WHEN d.status IN (?, ?) AND d.due_at < ? THEN 1 ELSE 0 END) "+
-		"FROM dossiers d WHERE d.status IN (?, "+db.Placeholders(len(inProgress))+")"+cond+
+		"FROM dossiers d WHERE d.status IN "+openStates+cond+
 		" GROUP BY d.channel, d.procedure_id, d.agency_id",
-		withScope(append(append(append([]any{int(dossier.New)}, inProgress...),
+		withScope(append(append([]any{int(dossier.New)}, inProgress...),
 			int(dossier.Accepted), int(dossier.Processing), now, soon,
-			int(dossier.Accepted), int(dossier.Processing), now,
-			int(dossier.New)), inProgress...)...),
+			int(dossier.Accepted), int(dossier.Processing), now)...),
 		func(c cell, n []int) {
 			x := get(c)
 			x.waiting += n[0]
@@ -438,26 +443,45 @@ func (s *Service) intake(ctx context.Context, cond string, scopeArgs []any, firs
 	return in, nil
 }
 
+// urgent lists the dossiers past or near their deadline, the earliest first.
+// Each state is read on its own, in the order of the index on (status,
+// due_at), so that the database stops after the first few.
 func (s *Service) urgent(ctx context.Context, cond string, scopeArgs []any, now, soon time.Time) ([]Urgent, error) {
-	rows, err := s.db.Query(ctx, "SELECT d.code, d.procedure_name, d.agency_id, d.status, d.due_at FROM dossiers d "+
-		"WHERE d.status IN (?, ?) AND d.due_at < ?"+cond+fmt.Sprintf(" ORDER BY d.due_at, d.code LIMIT %d", s.cfg.Urgent),
-		append([]any{int(dossier.Accepted), int(dossier.Processing), soon}, scopeArgs...)...)
-	if err != nil {
-		return nil, apperr.Wrap(err, "list urgent dossiers")
-	}
-	defer rows.Close()
 	var out []Urgent
-	for rows.Next() {
-		var u Urgent
-		if err := rows.Scan(&u.Code, &u.Procedure, &u.AgencyID, &u.Status, &u.DueAt); err != nil {
-			return nil, apperr.Wrap(err, "read urgent dossier")
+	for _, st := range []dossier.Status{dossier.Accepted, dossier.Processing} {
+		rows, err := s.db.Query(ctx, "SELECT d.code, d.procedure_name, d.agency_id, d.status, d.due_at FROM dossiers d "+
+			"WHERE d.status = ? AND d.due_at < ?"+cond+fmt.Sprintf(" ORDER BY d.due_at LIMIT %d", s.cfg.Urgent),
+			append([]any{int(st), soon}, scopeArgs...)...)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list urgent dossiers")
 		}
-		u.DueAt = u.DueAt.UTC()
-		u.Late = u.DueAt.Before(now)
-		u.StatusLabel = dossier.Status(u.Status).Label()
-		out = append(out, u)
+		for rows.Next() {
+			var u Urgent
+			if err := rows.Scan(&u.Code, &u.Procedure, &u.AgencyID, &u.Status, &u.DueAt); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "read urgent dossier")
+			}
+			u.DueAt = u.DueAt.UTC()
+			u.Late = u.DueAt.Before(now)
+			u.StatusLabel = dossier.Status(u.Status).Label()
+			out = append(out, u)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, apperr.Wrap(err, "list urgent dossiers")
+		}
 	}
-	return out, rows.Err()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].DueAt.Equal(out[j].DueAt) {
+			return out[i].DueAt.Before(out[j].DueAt)
+		}
+		return out[i].Code < out[j].Code
+	})
+	if len(out) > s.cfg.Urgent {
+		out = out[:s.cfg.Urgent]
+	}
+	return out, nil
 }
 
 // chunks splits ids for IN lists of a bounded size.

@@ -150,13 +150,23 @@ func TestOperationsPageInBrowser(t *testing.T) {
 		}
 		tb.waitJS(`(` + chartsDrawn + `) === "chart-intake: drawn, chart-fields: drawn, chart-late: drawn"`)
 
+		// The same figures as JSON, for other systems; citizens are refused.
+		status, body := p.apiCall(t, http.MethodGet, "/api/v1/dashboard/overview", p.token(t, "quansat"), nil)
+		figures, _ := body["figures"].(map[string]any)
+		if status != http.StatusOK || figures["in_progress"] != 2.0 || figures["received_today"] != 3.0 || body["province_wide"] != true {
+			t.Fatalf("GET /api/v1/dashboard/overview: %d %v", status, body)
+		}
+		if status, body := p.apiCall(t, http.MethodGet, "/api/v1/dashboard/overview", p.token(t, "nguyenvanan"), nil); status != http.StatusForbidden {
+			t.Fatalf("a citizen's GET /api/v1/dashboard/overview: %d %v", status, body)
+		}
+
 		// The tables download with the page's figures.
 		session := tb.cookie(web.SessionCookie)
 		if session == "" {
 			tb.fatalf("no session cookie")
 		}
-		body := opsDownload(t, p.URL+"/ops/export/agency.csv", session, "text/csv")
-		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(body), "\uFEFF"))).ReadAll()
+		file := opsDownload(t, p.URL+"/ops/export/agency.csv", session, "text/csv")
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(file), "\uFEFF"))).ReadAll()
 		if err != nil {
 			t.Fatalf("read the CSV: %v", err)
 		}
@@ -172,8 +182,8 @@ func TestOperationsPageInBrowser(t *testing.T) {
 		if ward == nil || ward[1] != "3" || ward[2] != "2" {
 			t.Fatalf("the CSV's row of the ward is %q, want 3 received and 2 in progress", ward)
 		}
-		body = opsDownload(t, p.URL+"/ops/export/commune.xlsx", session, "spreadsheetml")
-		f, err := excelize.OpenReader(bytes.NewReader(body))
+		file = opsDownload(t, p.URL+"/ops/export/commune.xlsx", session, "spreadsheetml")
+		f, err := excelize.OpenReader(bytes.NewReader(file))
 		if err != nil {
 			t.Fatalf("open the XLSX: %v", err)
 		}
@@ -193,6 +203,26 @@ func TestOperationsPageInBrowser(t *testing.T) {
 		res.Body.Close()
 		if res.Request.URL.Path != "/login" {
 			t.Fatalf("an anonymous download ended at %s, want the sign-in page", res.Request.URL)
+		}
+
+		// The public transparency page: no sign-in, the scorecard's charts
+		// drawn, nothing personal about the applicants.
+		public := b.isolatedTab("public")
+		public.wantStatus("open the transparency page", public.open("/bang-diem"), 200)
+		wantSignedOut(public)
+		public.waitJS(`(() => { const c = document.getElementById("chart-score-groups");
+			if (!c || !window.Chart || !Chart.getChart(c)) return false;
+			const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+			return false; })()`)
+		if got := js[int](public, `Chart.getChart(document.getElementById("chart-score-groups")).data.labels.length`); got != 6 {
+			public.fatalf("the groups chart has %d groups, want 6", got)
+		}
+		page := public.html()
+		for _, personal := range []string{birthApplicant.Name, birthApplicant.ID, birthApplicant.Phone, birthForm["ho_ten_tre"], codes[0]} {
+			if strings.Contains(page, personal) {
+				public.fatalf("the public page shows %q", personal)
+			}
 		}
 
 		// An official of another agency sees only their agencies' dossiers.

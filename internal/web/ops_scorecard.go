@@ -169,3 +169,23 @@ func (h *opsHandler) scoreExportTable(r *http.Request, name, lang string) (tabul
 	}
 	return t, true, nil
 }
+
+// PublicCharts draws the transparency page's scorecard: the monthly trend
+// (when the period has one) and the points by group.
+func (d *scorecardData) PublicCharts(lang string) []OpsChart {
+	if d == nil || d.Card == nil {
+		return nil
+	}
+	var points []indicator.TrendPoint
+	if d.Trend != nil {
+		points = d.Trend.Points
+	}
+	var out []OpsChart
+	for _, c := range scoreCharts(d.Card.Card, points, lang) {
+		if c.ID == "chart-score-trend" && len(points) == 0 {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}

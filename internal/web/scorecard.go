@@ -152,6 +152,8 @@ func ranking(r indicator.Ranking, href func(id string) string) rankingView {
 type trendView struct {
 	Groups []string
 	Rows   []trendRowView
+	// Points are the figures behind the rows, for the charts.
+	Points []indicator.TrendPoint
 }
 
 type trendRowView struct {
@@ -161,7 +163,7 @@ type trendRowView struct {
 }
 
 func trend(groups []indicator.Group, points []indicator.TrendPoint) trendView {
-	var v trendView
+	v := trendView{Points: points}
 	for _, g := range groups {
 		v.Groups = append(v.Groups, g.Name)
 	}
