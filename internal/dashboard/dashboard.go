@@ -147,7 +147,7 @@ var inProgress = []any{int(dossier.Accepted), int(dossier.Processing), int(dossi
 	int(dossier.WithdrawalRequested)}
 
 // openStates lists New and the in-progress states, as the partial index
-// dossiers_open (migration 0018) names them.
+// dossiers_open (migration 0016) names them.
 var openStates = fmt.Sprintf("(%d, %d, %d, %d, %d, %d)", dossier.New, dossier.Accepted, dossier.Processing, dossier.SupplementRequested,
 	dossier.PaymentRequested, dossier.WithdrawalRequested)
 
