@@ -152,7 +152,10 @@ func (a *App) buildHandler() error {
 			return err
 		}
 	}
-	var err error
+	publicTTL, err := publicCacheTTL(a.cfg.Env)
+	if err != nil {
+		return err
+	}
 	if a.openAPI, err = mergeOpenAPI(openAPIBase, append([][]byte{calendar.OpenAPI, catalog.OpenAPI, dossier.OpenAPI, exchange.OpenAPI}, citizenOpenAPI()...)...); err != nil {
 		return err
 	}
@@ -160,7 +163,7 @@ func (a *App) buildHandler() error {
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
 		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}),
-		PublicCacheTTL: publicCacheTTL})
+		PublicCacheTTL: publicTTL})
 	if err != nil {
 		return err
 	}
