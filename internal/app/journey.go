@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/congso/congso/internal/bench"
@@ -21,6 +23,7 @@ func benchPortal(ctx context.Context, exe string, args []string, stdout, stderr 
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "concurrent clients")
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "length of each load phase")
 	fs.IntVar(&o.Rounds, "rounds", 2, "rounds of the interleaved phases")
+	fs.BoolVar(&o.Uncached, "uncached", true, "also measure the pages on a platform with the public page cache off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,5 +38,19 @@ func benchPortal(ctx context.Context, exe string, args []string, stdout, stderr 
 
 // publicCacheTTL is how long the public catalogue and status pages served to
 // visitors who are not signed in are kept (a status page is dropped at once
-// when its dossier changes).
-const publicCacheTTL = 2 * time.Second
+// when its dossier changes): CONGSO_PUBLIC_CACHE_TTL, 2s by default, 0 to
+// turn the cache off.
+func publicCacheTTL(getenv Getenv) (time.Duration, error) {
+	v := ""
+	if getenv != nil {
+		v = strings.TrimSpace(getenv("CONGSO_PUBLIC_CACHE_TTL"))
+	}
+	if v == "" {
+		return 2 * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > time.Minute {
+		return 0, fmt.Errorf("CONGSO_PUBLIC_CACHE_TTL=%q: a duration between 0s and 1m", v)
+	}
+	return d, nil
+}

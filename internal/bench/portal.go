@@ -18,6 +18,9 @@ type PortalOptions struct {
 	Duration    time.Duration
 	Concurrency int
 	Rounds      int
+	// Uncached also measures the same pages on a second platform started
+	// with the public page cache off (CONGSO_PUBLIC_CACHE_TTL=0).
+	Uncached bool
 }
 
 // portalQueries are what citizens type in the procedure search, with and
@@ -30,40 +33,54 @@ var portalQueries = []string{"khai sinh", "xac nhan tinh trang hon nhan", "đăn
 // — under concurrent load on a demo platform, next to /healthz in the same
 // run, phases interleaved round by round.
 func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
-	env, err := newEnv(ctx, "congso-bench-portal-", o.Engine, o.PostgresURL)
-	if err != nil {
-		return err
-	}
-	defer env.cleanup()
-	srv, err := env.server(ctx, o.Binary)
-	if err != nil {
-		return err
-	}
-	defer func() { srv.stop() }()
-	token, err := env.cli(ctx, o.Binary, "token", "create", "--user", "tiepnhan.thanhsen", "--name", "bench")
-	if err != nil {
-		return err
-	}
-	c := newAPIClient(srv.base, token, 4)
-	procID, codes, err := portalFixture(ctx, c, 16)
-	if err != nil {
-		return fmt.Errorf("set up: %w", err)
-	}
-
-	var n atomic.Uint64
-	get := func(path func() string) func() (*http.Request, error) {
-		return func() (*http.Request, error) { return http.NewRequest(http.MethodGet, srv.base+path(), nil) }
-	}
-	phases := []struct {
+	type phase struct {
 		name string
 		req  func() (*http.Request, error)
-	}{
-		{"GET /healthz (baseline)", get(func() string { return "/healthz" })},
-		{"procedure search", get(func() string {
-			return "/dich-vu-cong?q=" + url.QueryEscape(portalQueries[n.Add(1)%uint64(len(portalQueries))])
-		})},
-		{"procedure detail", get(func() string { return "/thu-tuc/" + url.PathEscape(procID) })},
-		{"status lookup (QR code)", get(func() string { return "/tra-cuu/" + url.PathEscape(codes[n.Add(1)%uint64(len(codes))]) })},
+	}
+	var phases []phase
+	platforms := []string{""}
+	if o.Uncached {
+		platforms = append(platforms, "CONGSO_PUBLIC_CACHE_TTL=0")
+	}
+	for _, extra := range platforms {
+		env, err := newEnv(ctx, "congso-bench-portal-", o.Engine, o.PostgresURL)
+		if err != nil {
+			return err
+		}
+		defer env.cleanup()
+		vars := []string{"CONGSO_DATABASE_URL=" + env.dbURL}
+		if extra != "" {
+			vars = append(vars, extra)
+		}
+		srv, err := startServerEnv(ctx, o.Binary, env.dir, vars...)
+		if err != nil {
+			return err
+		}
+		defer func() { srv.stop() }()
+		token, err := env.cli(ctx, o.Binary, "token", "create", "--user", "tiepnhan.thanhsen", "--name", "bench")
+		if err != nil {
+			return err
+		}
+		procID, codes, err := portalFixture(ctx, newAPIClient(srv.base, token, 4), 16)
+		if err != nil {
+			return fmt.Errorf("set up: %w", err)
+		}
+		var n atomic.Uint64
+		get := func(path func() string) func() (*http.Request, error) {
+			return func() (*http.Request, error) { return http.NewRequest(http.MethodGet, srv.base+path(), nil) }
+		}
+		suffix := ""
+		if extra != "" {
+			suffix = ", no page cache"
+		} else {
+			phases = append(phases, phase{"GET /healthz (baseline)", get(func() string { return "/healthz" })})
+		}
+		phases = append(phases,
+			phase{"procedure search" + suffix, get(func() string {
+				return "/dich-vu-cong?q=" + url.QueryEscape(portalQueries[n.Add(1)%uint64(len(portalQueries))])
+			})},
+			phase{"procedure detail" + suffix, get(func() string { return "/thu-tuc/" + url.PathEscape(procID) })},
+			phase{"status page (QR code)" + suffix, get(func() string { return "/tra-cuu/" + url.PathEscape(codes[n.Add(1)%uint64(len(codes))]) })})
 	}
 	fmt.Fprintf(out, "congso bench portal: %s, %d concurrent clients, %d rounds of %s per page\n\n", o.Engine, o.Concurrency, o.Rounds, o.Duration)
 	for _, p := range phases[1:] {
@@ -83,7 +100,7 @@ func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
 		}
 	}
 	base := total(results[0])
-	fmt.Fprintf(out, "\n%-28s %10s %8s %10s %10s\n", "page", "req/s", "ratio", "p99 worst", "goal p99")
+	fmt.Fprintf(out, "\n%-40s %10s %8s %10s %10s\n", "page", "req/s", "ratio", "p99 worst", "goal p99")
 	for i, p := range phases {
 		worst := time.Duration(0)
 		for _, r := range results[i] {
@@ -95,7 +112,7 @@ func Portal(ctx context.Context, o PortalOptions, out io.Writer) error {
 		} else if worst >= 20*time.Millisecond {
 			goal += " (missed)"
 		}
-		fmt.Fprintf(out, "%-28s %10.0f %8.2f %8.2f ms %10s\n", p.name, total(results[i]), total(results[i])/base, ms(worst), goal)
+		fmt.Fprintf(out, "%-40s %10.0f %8.2f %8.2f ms %10s\n", p.name, total(results[i]), total(results[i])/base, ms(worst), goal)
 	}
 	return nil
 }

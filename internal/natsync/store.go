@@ -113,13 +113,20 @@ type claimed struct {
 // The candidates are chosen once, in a materialised CTE: as a plain IN
 // subquery PostgreSQL may run the subquery again per row, and with SKIP
 // LOCKED and LIMIT claim far more than the limit.
+//
+// Candidates are taken oldest first (by id), not in due order: a dossier's
+// later records are usually due before its first one after that one failed,
+// and a scan in due order passed over all of them at every claim — with a
+// backlog of thousands after an outage, claims took ~11 ms of CPU each and
+// the drain slowed as the backlog grew. In id order each dossier's first
+// unsent record comes before its later ones.
 func (s *Service) claim(ctx context.Context, owner string, limit int) ([]claimed, error) {
 	now := db.Instant(s.now())
 	lease := now.Add(s.cfg.Timeout + s.cfg.Timeout/2 + 5*time.Second)
 	candidates := fmt.Sprintf(`SELECT o.id FROM natsync_outbox o
 		WHERE o.state = 'pending' AND o.next_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
 		AND NOT EXISTS (SELECT 1 FROM natsync_outbox p WHERE p.dossier_id = o.dossier_id AND p.seq < o.seq AND p.state <> 'sent')
-		ORDER BY o.next_at, o.id LIMIT %d`, limit)
+		ORDER BY o.id LIMIT %d`, limit)
 	const returning = ` RETURNING id, idem_key, dossier_code, seq, payload, attempts`
 	var q string
 	var args []any

@@ -20,7 +20,10 @@ import (
 // them again for each visitor costs several queries and a template each.
 //
 // A status page is dropped as soon as its dossier changes (the cache is a
-// dossier listener); the catalogue's pages simply expire. A signed-in user,
+// dossier listener); the catalogue's pages expire. When a page has just
+// expired, one request renders it again while the others are served the
+// copy at hand, for at most one more TTL: many visitors arriving as a
+// popular page expires do not all render it at once. A signed-in user,
 // a pending message (flash cookie) or a page that sets a cookie is never
 // served from or stored in the cache. Expiry runs on the wall clock, not the
 // platform's clock, which tests move.
@@ -35,10 +38,12 @@ type publicPages struct {
 }
 
 type publicPage struct {
-	until  time.Time
-	status int
-	header http.Header
-	body   []byte
+	until time.Time
+	// refreshing is set once a request renders the expired page again.
+	refreshing bool
+	status     int
+	header     http.Header
+	body       []byte
 }
 
 // publicCacheMax bounds the number of pages kept; arbitrary status-page
@@ -62,11 +67,23 @@ func (c *publicPages) DossierChanged(_ context.Context, _ *db.Tx, d *dossier.Dos
 	return nil
 }
 
+// get returns the page to serve, if any: a fresh one, or an expired one
+// while another request renders it again.
 func (c *publicPages) get(key string, now time.Time) (publicPage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.entries[key]
-	if !ok || now.After(p.until) {
+	switch {
+	case !ok:
+		return publicPage{}, false
+	case !now.After(p.until):
+		return p, true
+	case now.After(p.until.Add(c.ttl)):
+		delete(c.entries, key)
+		return publicPage{}, false
+	case !p.refreshing:
+		p.refreshing = true
+		c.entries[key] = p
 		return publicPage{}, false
 	}
 	return p, true

@@ -94,15 +94,33 @@ func TestPublicPagesCache(t *testing.T) {
 		t.Errorf("a page setting a cookie was kept: %d calls", calls)
 	}
 
-	// Pages expire.
-	s.public.ttl = -time.Second
+	// Pages expire: the first request after renders the page again while
+	// others still get the expired copy, within one more TTL.
 	cookie = false
 	third := "000.00.21.H25-260302-0003"
-	get("/tra-cuu/"+third, nil)
-	get("/tra-cuu/"+third, nil)
-	if calls != before+9 {
-		t.Errorf("an expired page was served: %d calls", calls)
+	get("/tra-cuu/"+third, nil) // rendered: before+8
+	key := "vi|/tra-cuu/" + third
+	expire := func(by time.Duration) {
+		s.public.mu.Lock()
+		e := s.public.entries[key]
+		e.until = time.Now().Add(-by)
+		s.public.entries[key] = e
+		s.public.mu.Unlock()
 	}
+	expire(time.Minute)
+	st, body = get("/tra-cuu/"+third, nil)
+	want("the first request after expiry", st, body, 200, fmt.Sprintf("page %d of %s", before+9, third))
+	expire(time.Minute)
+	s.public.mu.Lock()
+	e := s.public.entries[key]
+	e.refreshing = true
+	s.public.entries[key] = e
+	s.public.mu.Unlock()
+	st, body = get("/tra-cuu/"+third, nil)
+	want("while another request renders it", st, body, 200, fmt.Sprintf("page %d of %s", before+9, third))
+	expire(2 * time.Hour)
+	st, body = get("/tra-cuu/"+third, nil)
+	want("long expired", st, body, 200, fmt.Sprintf("page %d of %s", before+10, third))
 }
 
 // TestPublicPagesCacheIsBounded: arbitrary addresses do not grow the cache
