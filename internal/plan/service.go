@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -442,9 +444,16 @@ func (s *Service) ReportValue(ctx context.Context, by *actor.Actor, planID, indi
 			}
 		}
 		var old float64
-		replaced := tx.QueryRow(ctx, "SELECT value FROM plan_indicator_values WHERE indicator_id = ? AND period = ?", ind.ID, v.Period).Scan(&old) == nil
+		var oldEvidence sql.NullString
+		replaced := tx.QueryRow(ctx, "SELECT value, evidence_id FROM plan_indicator_values WHERE indicator_id = ? AND period = ?",
+			ind.ID, v.Period).Scan(&old, &oldEvidence) == nil
 		if _, err := tx.Exec(ctx, "DELETE FROM plan_indicator_values WHERE indicator_id = ? AND period = ?", ind.ID, v.Period); err != nil {
 			return apperr.Wrap(err, "replace value")
+		}
+		if oldEvidence.Valid {
+			if _, err := tx.Exec(ctx, "DELETE FROM plan_evidence WHERE id = ?", oldEvidence.String); err != nil {
+				return apperr.Wrap(err, "drop the replaced evidence")
+			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO plan_indicator_values (id, indicator_id, period, value, note, evidence_url, evidence_id,
 			reported_by, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.ID, v.IndicatorID, v.Period, v.Value, v.Note, v.EvidenceURL,
@@ -662,12 +671,23 @@ func (s *Service) EvidenceFile(ctx context.Context, by *actor.Actor, id string) 
 	if err != nil {
 		return e, apperr.New(apperr.NotFound, "Không tìm thấy minh chứng.")
 	}
-	// The agency an evidence file backs decides who sees it.
-	var agency string
-	_ = s.db.QueryRow(ctx, `SELECT COALESCE(i.agency_id, '') FROM plan_indicator_values v JOIN plan_indicators i ON i.id = v.indicator_id
-		WHERE v.evidence_id = ? UNION ALL SELECT COALESCE(t.lead_agency_id, '') FROM plan_task_updates u JOIN plan_tasks t ON t.id = u.task_id
-		WHERE u.evidence_id = ? UNION ALL SELECT agency_id FROM plan_quarter_reports WHERE evidence_id = ?`, id, id, id).Scan(&agency)
-	if !concerns(by, agency, nil) {
+	// The agency an evidence file backs (and a task's partners) decide who
+	// sees it; a file that backs nothing any more is shown to no one.
+	var agency, partnersJSON string
+	err = s.db.QueryRow(ctx, `SELECT COALESCE(i.agency_id, ''), '[]' FROM plan_indicator_values v JOIN plan_indicators i ON i.id = v.indicator_id
+		WHERE v.evidence_id = ? UNION ALL SELECT COALESCE(t.lead_agency_id, ''), t.partners FROM plan_task_updates u JOIN plan_tasks t ON t.id = u.task_id
+		WHERE u.evidence_id = ? UNION ALL SELECT agency_id, '[]' FROM plan_quarter_reports WHERE evidence_id = ?`, id, id, id).Scan(&agency, &partnersJSON)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Evidence{}, apperr.New(apperr.NotFound, "Không tìm thấy minh chứng.")
+	}
+	if err != nil {
+		return Evidence{}, apperr.Wrap(err, "evidence owner")
+	}
+	var partners []AgencyRef
+	if err := json.Unmarshal([]byte(partnersJSON), &partners); err != nil {
+		return Evidence{}, apperr.Wrap(err, "task partners")
+	}
+	if !concerns(by, agency, partners) {
 		return Evidence{}, actor.Deny(by, "Bạn không xem được minh chứng của cơ quan khác.")
 	}
 	return e, nil

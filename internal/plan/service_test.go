@@ -240,14 +240,33 @@ func TestReportedValues(t *testing.T) {
 		if *got.Actual != 40 || got.Status != plan.AtRisk {
 			t.Errorf("after the correction to 40%%: %+v", got)
 		}
+		// A value backed by a file, then corrected: the replaced file goes
+		// with its value, and the current one stays with the tax department.
+		withFile := plan.ValueInput{Period: "2024-Q3", Value: 70}
+		first, err := f.svc.ReportValue(ctx, thue, hg, ind.ID, withFile, &plan.Evidence{Name: "q3.pdf", Data: minimalPDF})
+		if err != nil || first.EvidenceID == "" {
+			t.Fatalf("value with a file: %+v, %v", first, err)
+		}
+		withFile.Value = 75
+		second, err := f.svc.ReportValue(ctx, thue, hg, ind.ID, withFile, &plan.Evidence{Name: "q3-sua.pdf", Data: minimalPDF})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.EvidenceFile(ctx, thue, first.EvidenceID)
+		wantCode(t, err, apperr.NotFound)
+		_, err = f.svc.EvidenceFile(ctx, f.official("sxd", actor.Head), second.EvidenceID)
+		wantCode(t, err, apperr.Forbidden)
+		if _, err := f.svc.EvidenceFile(ctx, thue, second.EvidenceID); err != nil {
+			t.Errorf("the tax department's own file: %v", err)
+		}
 		vals, err := f.svc.Values(ctx, thue, hg, ind.ID)
-		if err != nil || len(vals) != 1 || vals[0].Value != 40 {
+		if err != nil || len(vals) != 2 {
 			t.Errorf("values = %+v, %v", vals, err)
 		}
 		var audited int
 		_ = d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'plan.indicator.report' AND object_id = ?", ind.ID).Scan(&audited)
-		if audited != 2 {
-			t.Errorf("audit entries = %d, want 2", audited)
+		if audited != 4 {
+			t.Errorf("audit entries = %d, want 4", audited)
 		}
 		// After the deadline, below target: missed.
 		f.clock.Set(day(2025, time.January, 2))
