@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,8 @@ type publicPage struct {
 	status     int
 	header     http.Header
 	body       []byte
+	// code is the dossier a status page shows.
+	code string
 }
 
 // publicCacheMax bounds the number of pages kept; arbitrary status-page
@@ -79,7 +82,7 @@ func (c *publicPages) get(key string, now time.Time) (publicPage, bool) {
 	case !now.After(p.until):
 		return p, true
 	case now.After(p.until.Add(c.ttl)):
-		delete(c.entries, key)
+		c.drop(key, p)
 		return publicPage{}, false
 	case !p.refreshing:
 		p.refreshing = true
@@ -95,7 +98,7 @@ func (c *publicPages) put(key, code string, p publicPage, now time.Time) {
 	if len(c.entries) >= c.max {
 		for k, e := range c.entries {
 			if now.After(e.until) {
-				delete(c.entries, k)
+				c.drop(k, e)
 			}
 		}
 		if len(c.entries) >= c.max {
@@ -106,7 +109,23 @@ func (c *publicPages) put(key, code string, p publicPage, now time.Time) {
 	if _, ok := c.entries[key]; !ok && code != "" {
 		c.byDossier[code] = append(c.byDossier[code], key)
 	}
+	p.code = code
 	c.entries[key] = p
+}
+
+// drop removes a page and its place in its dossier's list, so that pages that
+// expire do not leave their keys behind.
+func (c *publicPages) drop(key string, p publicPage) {
+	delete(c.entries, key)
+	if p.code == "" {
+		return
+	}
+	keys := slices.DeleteFunc(c.byDossier[p.code], func(k string) bool { return k == key })
+	if len(keys) == 0 {
+		delete(c.byDossier, p.code)
+	} else {
+		c.byDossier[p.code] = keys
+	}
 }
 
 // cachedPublic serves h through the cache; dossierCode, when set, names the

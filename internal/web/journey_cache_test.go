@@ -138,4 +138,21 @@ func TestPublicPagesCacheIsBounded(t *testing.T) {
 	if _, ok := c.get("k24", now); !ok {
 		t.Errorf("the latest page is not kept")
 	}
+
+	// Pages that expire, as most do, leave nothing behind either, and a
+	// page stored again is listed once under its dossier.
+	c = newPublicPages(time.Second)
+	c.max = 10
+	for i := range 100 {
+		at := now.Add(time.Duration(i) * 3 * time.Second)
+		c.put(fmt.Sprintf("k%d", i%30), fmt.Sprintf("c%d", i%30), publicPage{until: at.Add(time.Second), status: 200}, at)
+		c.get(fmt.Sprintf("k%d", (i+15)%30), at)
+		listed := 0
+		for _, keys := range c.byDossier {
+			listed += len(keys)
+		}
+		if len(c.entries) > c.max || listed != len(c.entries) {
+			t.Fatalf("after %d pages: %d entries, %d keys listed under %d dossiers", i+1, len(c.entries), listed, len(c.byDossier))
+		}
+	}
 }
