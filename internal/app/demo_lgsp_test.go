@@ -84,7 +84,7 @@ func TestDemoExchange(t *testing.T) {
 		// The gateway logs its own refusals without holding them back: wait
 		// for all five entries.
 		var outcomes map[string]int
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			outcomes = map[string]int{}
 			items := logged("service_id=" + land.ID)
 			for _, e := range items {

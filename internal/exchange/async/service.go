@@ -408,7 +408,7 @@ func (s *Service) Replay(ctx context.Context, by *actor.Actor, f ReplayFilter) (
 		if !mayOwn(by, t) {
 			return actor.Deny(by, "Chỉ quản trị của cơ quan sở hữu chủ đề mới được gửi lại thư chết.")
 		}
-		now := us(s.now())
+		now := us(time.Now()) // the schedule of deliveries runs on the real clock
 		q := `UPDATE async_deliveries SET state = ?, attempts = 0, next_us = ?, lease_until_us = 0, lease_owner = '', handed_us = 0, done_us = 0
 			WHERE state = ? AND message_id IN (SELECT id FROM async_messages WHERE topic_id = ?)`
 		args := []any{Pending, now, Dead, t.ID}
