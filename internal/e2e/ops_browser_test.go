@@ -60,8 +60,21 @@ func TestOperationsPageInBrowser(t *testing.T) {
 			codes = append(codes, p.receiveBirth(t, token))
 		}
 
-		// The scorecard's facts follow the dossiers in the background; bring
-		// them up to date, so that the page and the service agree.
+		// The scorecard's facts follow the dossiers, and their delivery to the
+		// national portal, in the background: let the deliveries finish, then
+		// bring the facts up to date, so that the page and the service agree.
+		for hang := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			st, err := p.app.NatSync.Counters(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Pending == 0 {
+				break
+			}
+			if time.Now().After(hang) {
+				t.Fatalf("%d records still wait for the national portal", st.Pending)
+			}
+		}
 		for {
 			n, err := p.app.Indicators.Refresh(ctx)
 			if err != nil {
