@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -91,42 +90,8 @@ func startDeskPlatform(t *testing.T, engine db.Engine, start time.Time) *deskPla
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	clock := &testClock{}
-	clock.Set(start)
-	cfg.Now = clock.Now
-	cfg.Identity.Argon2 = identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
-	// The tests jump over hours and days: sessions last the whole simulated
-	// week, so that a jump does not sign the officials out.
-	cfg.Identity.SessionTTL, cfg.Identity.IdleTTL = 30*24*time.Hour, 30*24*time.Hour
-	logs := &syncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg.ShutdownTimeout = 10 * time.Second
-
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, io.Discard)
-	if err != nil {
-		cancel()
-		t.Fatalf("start congso on %s: %v", engine, err)
-	}
-	if err := a.Listen(); err != nil {
-		cancel()
-		a.Close()
-		t.Fatalf("listen: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("congso stopped with an error: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("close congso: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("congso log (%s):\n%s", engine, logs.String())
-		}
-	})
+	clock := setTestClock(&cfg, start)
+	a := runApp(t, engine, cfg)
 	return &deskPlatform{platform: &platform{URL: "http://" + a.Addr(), engine: engine}, app: a, clock: clock}
 }
 

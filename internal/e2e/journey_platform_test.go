@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net"
 	"strconv"
 	"testing"
@@ -13,7 +10,6 @@ import (
 	"github.com/congso/congso/internal/app"
 	"github.com/congso/congso/internal/db"
 	"github.com/congso/congso/internal/db/dbtest"
-	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/natsync"
 	"github.com/congso/congso/internal/natsync/hubsim"
 	"github.com/congso/congso/internal/popdb/popsim"
@@ -85,40 +81,8 @@ func startJourneyPlatform(t *testing.T, engine db.Engine, start time.Time) *jour
 		t.Fatal(err)
 	}
 	cfg.Listener = ln
-	clock := &testClock{}
-	clock.Set(start)
-	cfg.Now = clock.Now
-	cfg.Identity.Argon2 = identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
-	cfg.Identity.SessionTTL, cfg.Identity.IdleTTL = 30*24*time.Hour, 30*24*time.Hour
-	logs := &syncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg.ShutdownTimeout = 10 * time.Second
-
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, io.Discard)
-	if err != nil {
-		cancel()
-		t.Fatalf("start congso on %s: %v", engine, err)
-	}
-	if err := a.Listen(); err != nil {
-		cancel()
-		a.Close()
-		t.Fatalf("listen: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("congso stopped with an error: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("close congso: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("congso log (%s):\n%s", engine, logs.String())
-		}
-	})
+	clock := setTestClock(&cfg, start)
+	a := runApp(t, engine, cfg)
 	p := &deskPlatform{platform: &platform{URL: "http://" + a.Addr(), engine: engine}, app: a, clock: clock}
 	return &journeyPlatform{deskPlatform: p, hub: hub, pop: pop}
 }

@@ -57,6 +57,14 @@ func startPlatform(t *testing.T, engine db.Engine) *platform {
 	}
 	// Cheap password hashing: the suite signs in dozens of times.
 	cfg.Identity.Argon2 = identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	a := runApp(t, engine, cfg)
+	return &platform{URL: "http://" + a.Addr(), engine: engine}
+}
+
+// runApp starts congso with cfg, serving until the test ends; its log is
+// shown when the test fails.
+func runApp(t *testing.T, engine db.Engine, cfg app.Config) *app.App {
+	t.Helper()
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg.ShutdownTimeout = 10 * time.Second
@@ -86,7 +94,19 @@ func startPlatform(t *testing.T, engine db.Engine) *platform {
 			t.Logf("congso log (%s):\n%s", engine, logs.String())
 		}
 	})
-	return &platform{URL: "http://" + a.Addr(), engine: engine}
+	return a
+}
+
+// setTestClock gives the platform a clock that starts at start, cheap password
+// hashing, and sessions that outlast the jumps of that clock over hours and
+// days, so that a jump does not sign the officials out.
+func setTestClock(cfg *app.Config, start time.Time) *testClock {
+	clock := &testClock{}
+	clock.Set(start)
+	cfg.Now = clock.Now
+	cfg.Identity.Argon2 = identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+	cfg.Identity.SessionTTL, cfg.Identity.IdleTTL = 30*24*time.Hour, 30*24*time.Hour
+	return clock
 }
 
 // apiGet calls the JSON API as another system would, with a bearer token,
