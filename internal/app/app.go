@@ -191,7 +191,7 @@ func (a *App) buildHandler() error {
 		SecureCookies: strings.HasPrefix(a.cfg.BaseURL, "https://"), Demo: a.cfg.Demo, DemoAccounts: a.demo,
 		Tx: a.DB.Tx, Province: a.cfg.Province, Catalog: a.Catalog, Dossiers: a.Dossiers, Calendar: a.Calendar, Notify: a.Notify,
 		Rating: a.Rating, EStore: a.EStore, Payments: a.Payments, Drafts: draft.New(a.DB, a.cfg.Now, draft.Config{}), Exchange: a.Exchange,
-		PublicCacheTTL: publicTTL, Indicators: a.Indicators, Plans: a.Plans})
+		PublicCacheTTL: publicTTL, Indicators: a.Indicators, Plans: a.Plans, Async: a.asyncService()})
 	if err != nil {
 		return err
 	}

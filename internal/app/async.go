@@ -184,3 +184,12 @@ func asyncCommand(ctx context.Context, cfg Config, sub string, args []string, st
 		return nil
 	})
 }
+
+// asyncService is the async exchange's service for the admin pages (nil
+// before initAsync).
+func (a *App) asyncService() *async.Service {
+	if a.async == nil {
+		return nil
+	}
+	return a.async.svc
+}

@@ -169,7 +169,7 @@ func translate(lang, key string) string {
 	var m [2]string
 	found := false
 	for _, catalog := range [...]map[string][2]string{messages, adminMessages, catalogMessages, deskMessages, estoreMessages,
-		paymentMessages, notifyMessages, ratingMessages, portalMessages, opsMessages, lgspMessages, scorecardMessages, planMessages} {
+		paymentMessages, notifyMessages, ratingMessages, portalMessages, opsMessages, lgspMessages, lgspAsyncMessages, scorecardMessages, planMessages} {
 		if m, found = catalog[key]; found {
 			break
 		}

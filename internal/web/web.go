@@ -30,6 +30,7 @@ import (
 	"github.com/congso/congso/internal/draft"
 	"github.com/congso/congso/internal/estore"
 	"github.com/congso/congso/internal/exchange"
+	"github.com/congso/congso/internal/exchange/async"
 	"github.com/congso/congso/internal/identity"
 	"github.com/congso/congso/internal/indicator"
 	"github.com/congso/congso/internal/notify"
@@ -70,6 +71,8 @@ type Deps struct {
 	// Exchange is the integration platform (LGSP) whose admin pages are
 	// under /admin/lgsp.
 	Exchange *exchange.Service
+	// Async is the LGSP's async exchange (topics under /admin/lgsp/topics).
+	Async *async.Service
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Demo shows the demo banner and the demo accounts on the sign-in page.
@@ -381,6 +384,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.Exchange != nil {
 		s.registerLGSP(mux, s.Exchange)
+		if s.Async != nil {
+			s.registerLGSPAsync(mux, s.Exchange, s.Async)
+		}
 	}
 	s.registerPortal(mux, s.Drafts, s.EStore)
 	mux.HandleFunc("/", s.notFound)
