@@ -130,7 +130,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	now := s.now().UTC()
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		for _, t := range []string{"indicator_facts", "indicator_daily", "indicator_monthly", "indicator_fee_months",
-			"indicator_fee_province", "indicator_state"} {
+			"indicator_fee_chain", "indicator_fee_province", "indicator_state"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t); err != nil {
 				return fmt.Errorf("clear %s: %w", t, err)
 			}

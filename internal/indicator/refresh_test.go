@@ -64,6 +64,8 @@ func TestRefreshFollowsChanges(t *testing.T) {
 		if kept.Counts != rebuilt.Counts || kept.Total != rebuilt.Total {
 			t.Errorf("kept %+v, rebuilt %+v", kept.Counts, rebuilt.Counts)
 		}
+		rankAgrees(t, svc, indicator.Year(2026))
+		rankAgrees(t, svc, p)
 	})
 }
 

@@ -265,6 +265,10 @@ func TestScorecardHandComputed(t *testing.T) {
 				}
 			}
 		}
+		for _, per := range []indicator.Period{p, indicator.Month(2026, 2), indicator.Month(2026, 4), indicator.Year(2026),
+			{From: at2(2026, 3, 10), To: at2(2026, 4, 2)}, {From: at2(2026, 2, 1), To: at2(2026, 4, 30)}} {
+			rankAgrees(t, svc, per)
+		}
 
 		// A dossier spanning two periods: d6 is open at the end of February and
 		// not yet due (4/3): February's on-time rate is 1/1.
@@ -299,3 +303,23 @@ func TestScorecardHandComputed(t *testing.T) {
 }
 
 func at2(y int, m time.Month, d int) calendar.Date { return calendar.Date{Year: y, Month: m, Day: d} }
+
+// rankAgrees checks that every agency's place in the ranking has the total
+// of its own scorecard, which counts fee-bearing procedures one by one.
+func rankAgrees(t *testing.T, svc *indicator.Service, p indicator.Period) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := svc.Rank(ctx, indicator.Agency, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range r.Rows {
+		sc, err := svc.Scorecard(ctx, nil, indicator.Scope{Kind: indicator.Agency, ID: row.ID}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !near(row.Total, sc.Total) {
+			t.Errorf("%v: %s ranked with %v, scorecard %v", p, row.ID, row.Total, sc.Total)
+		}
+	}
+}

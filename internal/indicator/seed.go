@@ -472,6 +472,25 @@ func (d *delta) load(ctx context.Context, tx *db.Tx) error {
 		return err
 	}
 	rows = rows[:0]
+	perProc := map[monthKey]map[int][2]int64{}
+	for k, m := range d.months {
+		pk := monthKey{agency: k.agency, procedure: k.procedure}
+		if perProc[pk] == nil {
+			perProc[pk] = map[int][2]int64{}
+		}
+		perProc[pk][k.month] = *m
+	}
+	chains := map[chainKey]*[2]int64{}
+	for pk, months := range perProc {
+		addChains(chains, pk.agency, months, +1)
+	}
+	for k, v := range chains {
+		rows = append(rows, []any{k.agency, k.month, k.prev, v[0], v[1]})
+	}
+	if err := insertRows(ctx, tx, "indicator_fee_chain", []string{"agency_id", "month", "prev_month", "procedures", "paid_procedures"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
 	for k, m := range province {
 		rows = append(rows, []any{k.procedure, k.month, m[0], m[1]})
 	}

@@ -260,9 +260,17 @@ func (s *Service) Rank(ctx context.Context, kind ScopeKind, p Period) (Ranking, 
 	if err := rows.Err(); err != nil {
 		return Ranking{}, fmt.Errorf("rank: %w", err)
 	}
-	frows, err := s.db.Query(ctx, `SELECT k, COUNT(*), SUM(CASE WHEN paid > 0 THEN 1 ELSE 0 END) FROM (
-		SELECT `+key+` AS k, r.procedure_id, SUM(r.paid_online) AS paid FROM indicator_fee_months r`+join+`
-		WHERE r.month >= ? AND r.month <= ? GROUP BY `+key+`, r.procedure_id HAVING SUM(r.fee_due) > 0) x GROUP BY k`, mf, mt)
+	// An agency's procedures come from its chain of months; a commune's are
+	// shared between its agencies, so they are counted procedure by procedure.
+	fees, args := `SELECT agency_id, SUM(procedures), SUM(paid_procedures) FROM indicator_fee_chain
+		WHERE month >= ? AND month <= ? AND prev_month < ? GROUP BY agency_id`, []any{mf, mt, mf}
+	if kind == Commune {
+		fees = `SELECT k, COUNT(*), SUM(CASE WHEN paid > 0 THEN 1 ELSE 0 END) FROM (
+		SELECT ` + key + ` AS k, r.procedure_id, SUM(r.paid_online) AS paid FROM indicator_fee_months r` + join + `
+		WHERE r.month >= ? AND r.month <= ? GROUP BY ` + key + `, r.procedure_id HAVING SUM(r.fee_due) > 0) x GROUP BY k`
+		args = args[:2]
+	}
+	frows, err := s.db.Query(ctx, fees, args...)
 	if err != nil {
 		return Ranking{}, fmt.Errorf("rank fee procedures: %w", err)
 	}

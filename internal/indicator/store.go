@@ -164,6 +164,9 @@ func (d *delta) apply(ctx context.Context, tx db.Runner) error {
 		}
 		return a.month < b.month
 	})
+	if err := d.applyChains(ctx, tx, mkeys); err != nil {
+		return err
+	}
 	for _, k := range mkeys {
 		m := d.months[k]
 		if *m == ([2]int64{}) {
@@ -361,4 +364,117 @@ func refreshOne(ctx context.Context, tx db.Runner, id string, now time.Time) (ch
 		return false, fmt.Errorf("remove scorecard facts: %w", err)
 	}
 	return true, d.apply(ctx, tx)
+}
+
+// chainKey is a row of indicator_fee_chain.
+type chainKey struct {
+	agency      string
+	month, prev int
+}
+
+// addChains adds sign times the chain links of one agency's procedure whose
+// fee-bearing dossiers and online payments per month are given: each month
+// with some links to the previous such month.
+func addChains(out map[chainKey]*[2]int64, agency string, months map[int][2]int64, sign int64) {
+	ms := make([]int, 0, len(months))
+	for m := range months {
+		ms = append(ms, m)
+	}
+	sort.Ints(ms)
+	for i := range 2 {
+		prev := 0
+		for _, m := range ms {
+			if months[m][i] <= 0 {
+				continue
+			}
+			k := chainKey{agency, m, prev}
+			row := out[k]
+			if row == nil {
+				row = new([2]int64)
+				out[k] = row
+			}
+			row[i] += sign
+			prev = m
+		}
+	}
+}
+
+// applyChains moves indicator_fee_chain by the delta's monthly fee counts,
+// which are yet to be written into indicator_fee_months; keys are sorted.
+func (d *delta) applyChains(ctx context.Context, tx db.Runner, keys []monthKey) error {
+	type pair struct{ agency, procedure string }
+	changes := map[chainKey]*[2]int64{}
+	for i := 0; i < len(keys); {
+		p := pair{keys[i].agency, keys[i].procedure}
+		j := i
+		for j < len(keys) && keys[j].agency == p.agency && keys[j].procedure == p.procedure {
+			j++
+		}
+		group := keys[i:j]
+		i = j
+		rows, err := tx.Query(ctx, `SELECT month, fee_due, paid_online FROM indicator_fee_months
+			WHERE agency_id = ? AND procedure_id = ?`, p.agency, p.procedure)
+		if err != nil {
+			return fmt.Errorf("read monthly fee counts: %w", err)
+		}
+		old := map[int][2]int64{}
+		for rows.Next() {
+			var m int
+			var v [2]int64
+			if err := rows.Scan(&m, &v[0], &v[1]); err != nil {
+				rows.Close()
+				return fmt.Errorf("read monthly fee counts: %w", err)
+			}
+			old[m] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read monthly fee counts: %w", err)
+		}
+		updated := make(map[int][2]int64, len(old)+len(group))
+		for m, v := range old {
+			updated[m] = v
+		}
+		flipped := false
+		for _, k := range group {
+			a, b := old[k.month], old[k.month]
+			dm := d.months[k]
+			b[0] += dm[0]
+			b[1] += dm[1]
+			updated[k.month] = b
+			flipped = flipped || (a[0] > 0) != (b[0] > 0) || (a[1] > 0) != (b[1] > 0)
+		}
+		if !flipped {
+			continue
+		}
+		addChains(changes, p.agency, old, -1)
+		addChains(changes, p.agency, updated, +1)
+	}
+	ckeys := make([]chainKey, 0, len(changes))
+	for k, v := range changes {
+		if *v != ([2]int64{}) {
+			ckeys = append(ckeys, k)
+		}
+	}
+	sort.Slice(ckeys, func(i, j int) bool {
+		a, b := ckeys[i], ckeys[j]
+		if a.agency != b.agency {
+			return a.agency < b.agency
+		}
+		if a.month != b.month {
+			return a.month < b.month
+		}
+		return a.prev < b.prev
+	})
+	for _, k := range ckeys {
+		v := changes[k]
+		if _, err := tx.Exec(ctx, `INSERT INTO indicator_fee_chain (agency_id, month, prev_month, procedures, paid_procedures)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (agency_id, month, prev_month) DO UPDATE SET
+			procedures = indicator_fee_chain.procedures + excluded.procedures,
+			paid_procedures = indicator_fee_chain.paid_procedures + excluded.paid_procedures`,
+			k.agency, k.month, k.prev, v[0], v[1]); err != nil {
+			return fmt.Errorf("update the fee-bearing procedures' chain: %w", err)
+		}
+	}
+	return nil
 }

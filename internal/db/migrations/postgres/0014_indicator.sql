@@ -110,6 +110,21 @@ CREATE TABLE indicator_fee_months (
 );
 CREATE INDEX indicator_fee_months_month ON indicator_fee_months (month, agency_id);
 
+-- Fee-bearing procedures per agency, chained month to month: a procedure
+-- with fee-bearing dossiers in month M counts once in procedures at
+-- (M, P), P being the previous month it had some (0 if none); the same for
+-- online payments in paid_procedures. The procedures an agency had over
+-- months A..B are then the sum over A <= month <= B with prev_month < A,
+-- so the ranking reads these few rows instead of indicator_fee_months.
+CREATE TABLE indicator_fee_chain (
+	agency_id       TEXT NOT NULL,
+	month           INTEGER NOT NULL,
+	prev_month      INTEGER NOT NULL,
+	procedures      BIGINT NOT NULL DEFAULT 0,
+	paid_procedures BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (agency_id, month, prev_month)
+);
+
 -- The same for the whole province, per procedure and month.
 CREATE TABLE indicator_fee_province (
 	procedure_id TEXT NOT NULL,
