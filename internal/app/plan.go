@@ -101,6 +101,28 @@ func (m planMeasurer) Measure(ctx context.Context, metric plan.Metric, scope str
 	return 100 * f.Rate(), true, nil
 }
 
+// MeasuredAgencies lists the agencies that received dossiers in [from, to).
+func (m planMeasurer) MeasuredAgencies(ctx context.Context, from, to time.Time) ([]plan.AgencyRef, error) {
+	m.mu.Lock()
+	_, err := m.ind.Refresh(ctx)
+	m.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	p := indicator.Period{From: calendar.DateOf(from), To: calendar.DateOf(to.Add(-time.Nanosecond))}
+	rk, err := m.ind.Rank(ctx, indicator.Agency, p)
+	if err != nil {
+		return nil, err
+	}
+	out := []plan.AgencyRef{}
+	for _, r := range rk.Rows {
+		if r.Received > 0 {
+			out = append(out, plan.AgencyRef{ID: r.ID, Name: r.Name})
+		}
+	}
+	return out, nil
+}
+
 // planAgencies resolves the agencies plans name.
 type planAgencies struct{ org *org.Service }
 

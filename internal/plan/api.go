@@ -15,6 +15,7 @@ import (
 	"github.com/congso/congso/internal/actor"
 	"github.com/congso/congso/internal/apperr"
 	"github.com/congso/congso/internal/httpx"
+	"github.com/congso/congso/internal/tabular"
 	"github.com/congso/congso/internal/upload"
 )
 
@@ -31,6 +32,7 @@ func (api API) Register(r *httpx.Router) {
 	r.HandleFunc("GET /api/v1/plans/{id}", api.plan)
 	r.HandleFunc("GET /api/v1/plans/{id}/indicators", api.indicators)
 	r.HandleFunc("GET /api/v1/plans/{id}/indicators/{ind}/values", api.values)
+	r.HandleFunc("GET /api/v1/plans/{id}/indicators/{ind}/agencies", api.agencies)
 	r.HandleFunc("POST /api/v1/plans/{id}/indicators/{ind}/values", api.report)
 	r.HandleFunc("GET /api/v1/plans/{id}/tasks", api.tasks)
 	r.HandleFunc("GET /api/v1/plans/{id}/tasks/{task}", api.task)
@@ -127,6 +129,26 @@ func (api API) indicators(w http.ResponseWriter, r *http.Request) {
 		err = sendFile(w, "chi-tieu.csv", ctCSV, func(w io.Writer) error { return WriteCSV(w, IndicatorHeader, IndicatorRows(list)) })
 	case "xlsx":
 		err = sendFile(w, "chi-tieu.xlsx", CtXLSX, func(w io.Writer) error { return WriteTablesXLSX(w, Compiled{Indicators: list}) })
+	default:
+		err = apperr.Field("format", "Định dạng phải là: json, csv, xlsx.")
+	}
+	if err != nil {
+		api.fail(w, r, err)
+	}
+}
+
+func (api API) agencies(w http.ResponseWriter, r *http.Request) {
+	b, err := api.Svc.IndicatorAgencies(r.Context(), actor.From(r.Context()), r.PathValue("id"), r.PathValue("ind"))
+	if err != nil {
+		api.fail(w, r, err)
+		return
+	}
+	switch format := r.URL.Query().Get("format"); format {
+	case "", "json":
+		httpx.WriteJSON(w, http.StatusOK, b)
+	case "csv", "xlsx":
+		f := tabular.Format(format)
+		err = sendFile(w, "chi-tieu-"+b.Indicator.Code+"-theo-co-quan."+format, f.ContentType(), func(w io.Writer) error { return AgencyTable(b).Write(w, f) })
 	default:
 		err = apperr.Field("format", "Định dạng phải là: json, csv, xlsx.")
 	}

@@ -302,27 +302,12 @@ func (s *Service) Indicators(ctx context.Context, by *actor.Actor, planID string
 func (s *Service) fill(ctx context.Context, p Plan, in *Indicator, reported map[string]Value) error {
 	now := s.now()
 	day := today(now)
-	start := periodStart(p)
+	start, from, to, measurable := liveWindow(p, *in, now)
 	due := in.Deadline.Due
-	if !due.IsZero() && due.Before(start) {
-		start = in.Deadline.Start
-	}
 	in.Source = "none"
 	switch {
 	case in.Live():
-		if s.measurer == nil {
-			break
-		}
-		from := start.At(0)
-		to := now
-		end := due
-		if end.IsZero() {
-			end = calendar.Date{Year: p.Year, Month: 12, Day: 31}
-		}
-		if e := end.AddDays(1).At(0); e.Before(to) {
-			to = e
-		}
-		if !from.Before(to) {
+		if s.measurer == nil || !measurable {
 			break
 		}
 		v, ok, err := s.measurer.Measure(ctx, in.Metric, "", from, to)

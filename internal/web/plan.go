@@ -178,6 +178,21 @@ type planIndicatorData struct {
 	Indicator plan.Indicator
 	Values    []plan.Value
 	MayReport bool
+	// Agencies is a live indicator per agency; nil for a reported one.
+	Agencies *plan.AgencyBreakdown
+}
+
+// ScorecardURL is the scorecard of an agency over the breakdown's period.
+func (d planIndicatorData) ScorecardURL(agencyID string) string {
+	if d.Agencies == nil || agencyID == "" {
+		return ""
+	}
+	q := url.Values{"scope": {"agency"}, "id": {agencyID}}
+	if d.Agencies.From != "" {
+		q.Set("from", d.Agencies.From)
+		q.Set("to", d.Agencies.To)
+	}
+	return "/desk/scorecard?" + q.Encode()
 }
 
 func (h planPages) indicatorData(r *http.Request, a *actor.Actor) (planIndicatorData, error) {
@@ -205,6 +220,13 @@ func (h planPages) indicatorData(r *http.Request, a *actor.Actor) (planIndicator
 		return d, apperr.New(apperr.NotFound, "Không tìm thấy chỉ tiêu.")
 	}
 	d.MayReport = !d.Indicator.Live() && plan.MayUpdate(a, d.Indicator.Agency.ID)
+	if d.Indicator.Live() {
+		b, err := h.svc.IndicatorAgencies(r.Context(), a, d.Plan.ID, d.Indicator.ID)
+		if err != nil {
+			return d, err
+		}
+		d.Agencies = &b
+	}
 	return d, nil
 }
 
