@@ -18,26 +18,21 @@ import (
 
 // onlineBirthAt files a birth registration online at the agency, accepted
 // by the receiver.
-func (s *server) onlineBirthAt(agencyCode, receiver string) {
+func (s *server) onlineBirthAt(agencyCode, receiver string) dossier.Dossier {
 	s.t.Helper()
 	ctx := context.Background()
-	proc, err := s.App.Catalog.ByCode(ctx, actor.SystemActor("test"), "1.001193")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	form := map[string][]string{"ho_ten_nguoi_yeu_cau": {"Lê Minh Châu"}, "so_dinh_danh_nguoi_yeu_cau": {"042201007890"}, "quan_he": {"Cha"},
-		"ho_ten_tre": {"Lê Bảo Ngọc"}, "ngay_sinh": {"2024-05-01"}, "gioi_tinh": {"Nữ"}, "dan_toc": {"Kinh"},
-		"noi_sinh": {"Bệnh viện Đa khoa tỉnh Hà Tĩnh"}, "que_quan": {"Xã Can Lộc, tỉnh Hà Tĩnh"}, "giay_chung_sinh": {"giay-chung-sinh.pdf"}}
+	procID, form, applicant := s.birthRequest()
 	citizen := s.actorOf("leminhchau")
-	applicant := dossier.Applicant{Kind: "citizen", Name: "Lê Minh Châu", IDNumber: "042201007890", Phone: "0356789012", UserID: citizen.UserID}
-	d, err := s.App.Dossiers.Create(ctx, citizen, dossier.CreateInput{ProcedureID: proc.ID, AgencyID: s.agencyID(agencyCode),
+	applicant.UserID = citizen.UserID
+	d, err := s.App.Dossiers.Create(ctx, citizen, dossier.CreateInput{ProcedureID: procID, AgencyID: s.agencyID(agencyCode),
 		Channel: dossier.Portal, Applicant: applicant, Form: form})
 	if err != nil {
 		s.t.Fatalf("online dossier at %s: %v", agencyCode, err)
 	}
-	if _, err = s.App.Dossiers.Act(ctx, s.actorOf(receiver), d.Code, dossier.ActAccept, dossier.ActionInput{}); err != nil {
+	if d, err = s.App.Dossiers.Act(ctx, s.actorOf(receiver), d.Code, dossier.ActAccept, dossier.ActionInput{}); err != nil {
 		s.t.Fatalf("accept the online dossier at %s: %v", agencyCode, err)
 	}
+	return d
 }
 
 func (s *server) indicatorAgencies(token, planID, indID string) plan.AgencyBreakdown {

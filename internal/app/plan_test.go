@@ -83,36 +83,31 @@ func (s *server) actorOf(username string) *actor.Actor {
 	return a
 }
 
+// birthRequest is a father's birth registration (procedure 1.001193).
+func (s *server) birthRequest() (procedureID string, form map[string][]string, applicant dossier.Applicant) {
+	s.t.Helper()
+	proc, err := s.App.Catalog.ByCode(context.Background(), actor.SystemActor("test"), "1.001193")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	form = map[string][]string{"ho_ten_nguoi_yeu_cau": {"Lê Minh Châu"}, "so_dinh_danh_nguoi_yeu_cau": {"042201007890"}, "quan_he": {"Cha"},
+		"ho_ten_tre": {"Lê Bảo Ngọc"}, "ngay_sinh": {"2024-05-01"}, "gioi_tinh": {"Nữ"}, "dan_toc": {"Kinh"},
+		"noi_sinh": {"Bệnh viện Đa khoa tỉnh Hà Tĩnh"}, "que_quan": {"Xã Can Lộc, tỉnh Hà Tĩnh"}, "giay_chung_sinh": {"giay-chung-sinh.pdf"}}
+	return proc.ID, form, dossier.Applicant{Kind: "citizen", Name: "Lê Minh Châu", IDNumber: "042201007890", Phone: "0356789012"}
+}
+
 // birth files a birth registration at ward Thành Sen: at the counter, or
 // online by the father (then accepted by the ward's receiver).
 func (s *server) birth(online bool) dossier.Dossier {
 	s.t.Helper()
-	ctx := context.Background()
-	proc, err := s.App.Catalog.ByCode(ctx, actor.SystemActor("test"), "1.001193")
+	if online {
+		return s.onlineBirthAt("000.00.21.H25", "tiepnhan.thanhsen")
+	}
+	procID, form, applicant := s.birthRequest()
+	d, err := s.App.Dossiers.Create(context.Background(), s.actorOf("tiepnhan.thanhsen"), dossier.CreateInput{ProcedureID: procID,
+		Channel: dossier.Counter, Applicant: applicant, Form: form})
 	if err != nil {
-		s.t.Fatal(err)
-	}
-	form := map[string][]string{"ho_ten_nguoi_yeu_cau": {"Lê Minh Châu"}, "so_dinh_danh_nguoi_yeu_cau": {"042201007890"}, "quan_he": {"Cha"},
-		"ho_ten_tre": {"Lê Bảo Ngọc"}, "ngay_sinh": {"2024-05-01"}, "gioi_tinh": {"Nữ"}, "dan_toc": {"Kinh"},
-		"noi_sinh": {"Bệnh viện Đa khoa tỉnh Hà Tĩnh"}, "que_quan": {"Xã Can Lộc, tỉnh Hà Tĩnh"}, "giay_chung_sinh": {"giay-chung-sinh.pdf"}}
-	applicant := dossier.Applicant{Kind: "citizen", Name: "Lê Minh Châu", IDNumber: "042201007890", Phone: "0356789012"}
-	receiver := s.actorOf("tiepnhan.thanhsen")
-	if !online {
-		d, err := s.App.Dossiers.Create(ctx, receiver, dossier.CreateInput{ProcedureID: proc.ID, Channel: dossier.Counter, Applicant: applicant, Form: form})
-		if err != nil {
-			s.t.Fatalf("counter dossier: %v", err)
-		}
-		return d
-	}
-	citizen := s.actorOf("leminhchau")
-	applicant.UserID = citizen.UserID
-	d, err := s.App.Dossiers.Create(ctx, citizen, dossier.CreateInput{ProcedureID: proc.ID, AgencyID: s.agencyID("000.00.21.H25"),
-		Channel: dossier.Portal, Applicant: applicant, Form: form})
-	if err != nil {
-		s.t.Fatalf("online dossier: %v", err)
-	}
-	if d, err = s.App.Dossiers.Act(ctx, receiver, d.Code, dossier.ActAccept, dossier.ActionInput{}); err != nil {
-		s.t.Fatalf("accept the online dossier: %v", err)
+		s.t.Fatalf("counter dossier: %v", err)
 	}
 	return d
 }
