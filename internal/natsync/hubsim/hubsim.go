@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -40,6 +39,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/congso/congso/internal/simnet"
 )
 
 // Path is where the hub takes sync records.
@@ -146,14 +147,13 @@ type Hub struct {
 	handler http.Handler
 
 	mu       sync.Mutex
-	addr     string
+	port     *simnet.Port
 	failure  Failure
 	next     []Failure
 	byKey    map[string]bool
 	byCode   map[string][]Received
 	maxSeq   map[string]int
 	counts   Counts
-	server   *http.Server
 	stopping chan struct{}
 	closed   bool
 }
@@ -186,6 +186,7 @@ func New(opts Options) (*Hub, error) {
 	mux.HandleFunc("GET /_sim/received", h.received)
 	mux.HandleFunc("POST /_sim/failure", h.setFailure)
 	h.handler = mux
+	h.port = simnet.NewPort("hubsim", opts.Addr, mux)
 	return h, nil
 }
 
@@ -198,78 +199,38 @@ func (h *Hub) Start() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.failure == Down {
-		if h.addr == "" {
-			// Reserve an address to come up on later.
-			ln, err := net.Listen("tcp", h.opts.Addr)
-			if err != nil {
-				return "", fmt.Errorf("hubsim: listen on %s: %w", h.opts.Addr, err)
-			}
-			h.addr = ln.Addr().String()
-			ln.Close()
+		if err := h.port.Reserve(); err != nil {
+			return "", err
 		}
-		return "http://" + h.addr, nil
-	}
-	if err := h.listenLocked(); err != nil {
+	} else if err := h.port.Up(); err != nil {
 		return "", err
 	}
-	return "http://" + h.addr, nil
-}
-
-func (h *Hub) listenLocked() error {
-	if h.server != nil {
-		return nil
-	}
-	addr := h.opts.Addr
-	if h.addr != "" {
-		addr = h.addr
-	}
-	var ln net.Listener
-	var err error
-	// The port was ours a moment ago; the kernel may take a moment to free it.
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("hubsim: listen on %s: %w", addr, err)
-	}
-	h.addr = ln.Addr().String()
-	srv := &http.Server{Handler: h.handler, ReadHeaderTimeout: 10 * time.Second}
-	h.server = srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
+	return "http://" + h.port.Addr(), nil
 }
 
 // URL is the endpoint for sync records.
 func (h *Hub) URL() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return "http://" + h.addr + Path
+	return "http://" + h.port.Addr() + Path
 }
 
 // BaseURL is the hub's address.
 func (h *Hub) BaseURL() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return "http://" + h.addr
+	return "http://" + h.port.Addr()
 }
 
 // Close stops the hub and the requests in flight.
 func (h *Hub) Close() error {
 	h.mu.Lock()
-	srv := h.server
-	h.server = nil
+	defer h.mu.Unlock()
 	if !h.closed {
 		h.closed = true
 		close(h.stopping)
 	}
-	h.mu.Unlock()
-	if srv != nil {
-		return srv.Close()
-	}
-	return nil
+	return h.port.Close()
 }
 
 // SetFailure switches the failure mode (None to behave again). Down closes
@@ -286,13 +247,9 @@ func (h *Hub) switchLocked(f Failure) error {
 	h.failure = f
 	switch {
 	case f == Down && prev != Down:
-		if srv := h.server; srv != nil {
-			h.server = nil
-			// Close refuses new connections and cuts the open ones.
-			_ = srv.Close()
-		}
-	case f != Down && h.server == nil && !h.closed:
-		return h.listenLocked()
+		h.port.Down()
+	case f != Down:
+		return h.port.Up()
 	}
 	return nil
 }

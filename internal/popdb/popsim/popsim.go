@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -26,6 +25,8 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/congso/congso/internal/simnet"
 )
 
 // Path is the check endpoint.
@@ -111,12 +112,11 @@ type Sim struct {
 	handler http.Handler
 
 	mu       sync.Mutex
-	addr     string
+	port     *simnet.Port
 	people   map[string]Citizen
 	failure  Failure
 	next     []Failure
 	counts   Counts
-	server   *http.Server
 	stopping chan struct{}
 	closed   bool
 }
@@ -154,6 +154,7 @@ func New(opts Options) (*Sim, error) {
 	mux.HandleFunc("GET /_sim/counts", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.Counts()) })
 	mux.HandleFunc("POST /_sim/failure", s.setFailure)
 	s.handler = mux
+	s.port = simnet.NewPort("popsim", opts.Addr, mux)
 	return s, nil
 }
 
@@ -166,60 +167,24 @@ func (s *Sim) Start() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failure == Down {
-		ln, err := net.Listen("tcp", s.opts.Addr)
-		if err != nil {
-			return "", fmt.Errorf("popsim: listen on %s: %w", s.opts.Addr, err)
+		if err := s.port.Reserve(); err != nil {
+			return "", err
 		}
-		s.addr = ln.Addr().String()
-		ln.Close()
-		return "http://" + s.addr, nil
-	}
-	if err := s.listenLocked(); err != nil {
+	} else if err := s.port.Up(); err != nil {
 		return "", err
 	}
-	return "http://" + s.addr, nil
-}
-
-func (s *Sim) listenLocked() error {
-	if s.server != nil {
-		return nil
-	}
-	addr := s.opts.Addr
-	if s.addr != "" {
-		addr = s.addr
-	}
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("popsim: listen on %s: %w", addr, err)
-	}
-	s.addr = ln.Addr().String()
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.server = srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
+	return "http://" + s.port.Addr(), nil
 }
 
 // Close stops the fake database.
 func (s *Sim) Close() error {
 	s.mu.Lock()
-	srv := s.server
-	s.server = nil
+	defer s.mu.Unlock()
 	if !s.closed {
 		s.closed = true
 		close(s.stopping)
 	}
-	s.mu.Unlock()
-	if srv != nil {
-		return srv.Close()
-	}
-	return nil
+	return s.port.Close()
 }
 
 // SetFailure switches the failure mode; Down closes the port and leaving it
@@ -232,12 +197,9 @@ func (s *Sim) SetFailure(f Failure) error {
 	s.failure = f
 	switch {
 	case f == Down && prev != Down:
-		if srv := s.server; srv != nil {
-			s.server = nil
-			_ = srv.Close()
-		}
-	case f != Down && s.server == nil && !s.closed:
-		return s.listenLocked()
+		s.port.Down()
+	case f != Down:
+		return s.port.Up()
 	}
 	return nil
 }
