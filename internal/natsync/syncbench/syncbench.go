@@ -124,7 +124,7 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 
 	start := time.Now()
 	first := res.Records
-	if err := queue(ctx, d, svc, 0, first, o.PerDossier); err != nil {
+	if err := queue(ctx, d, svc, 0, first, o.PerDossier, func(int) {}); err != nil {
 		return res, err
 	}
 	res.Queue = time.Since(start)
@@ -155,15 +155,17 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 			if due <= from {
 				continue
 			}
-			if err := queue(loadCtx, d, svc, from, due, o.PerDossier); err != nil {
+			err := queue(loadCtx, d, svc, from, due, o.PerDossier, func(upTo int) {
+				mu.Lock()
+				queued = upTo
+				mu.Unlock()
+			})
+			if err != nil {
 				if loadCtx.Err() == nil {
 					loadErr = err
 				}
 				return
 			}
-			mu.Lock()
-			queued = due
-			mu.Unlock()
 		}
 	}()
 	stopTheLoad := func() int {
@@ -258,8 +260,10 @@ func Drain(ctx context.Context, d *db.DB, o Options) (Result, error) {
 
 // queue makes records the way the dossier system does: through the
 // listener, inside transactions, for synthetic dossiers that go receive (2),
-// forward (4), supplement request (5), supplement (4), …
-func queue(ctx context.Context, d *db.DB, svc *natsync.Service, from, to, per int) error {
+// forward (4), supplement request (5), supplement (4), … It writes the
+// records from..to in transactions of a hundred and tells committed how far
+// each commit reached, so that a load stopped halfway counts what it wrote.
+func queue(ctx context.Context, d *db.DB, svc *natsync.Service, from, to, per int, committed func(upTo int)) error {
 	now := db.Instant(time.Now())
 	if _, err := d.Exec(ctx, `INSERT INTO agencies (id, code, name, kind, name_fold, created_at, updated_at)
 		VALUES ('bench-agency', '000.00.21.H25', 'Cơ quan thử tải', 'department', 'co quan thu tai', ?, ?)
@@ -291,6 +295,7 @@ func queue(ctx context.Context, d *db.DB, svc *natsync.Service, from, to, per in
 		if err != nil {
 			return fmt.Errorf("syncbench: queue: %w", err)
 		}
+		committed(min(first+perTx, to))
 	}
 	return nil
 }
