@@ -440,31 +440,63 @@ func (p *portal) form(w http.ResponseWriter, r *http.Request) {
 // portalMaxSupplement bounds a supplement or attachment request.
 const portalMaxSupplement = 64 << 20
 
+// mineForUpload opens the applicant's own dossier for an upload in the
+// dossier page's panel: the request bounded and parsed (too large is shown
+// under input), the dossier in the status the upload needs. ok is false once
+// an answer has been written.
+func (p *portal) mineForUpload(w http.ResponseWriter, r *http.Request, panel, input string, want dossier.Status,
+	stateErr string) (*actor.Actor, dossier.View, bool) {
+	a := p.applicant(w, r)
+	if a == nil {
+		return nil, dossier.View{}, false
+	}
+	lang := langOf(r)
+	v, err := p.loadMine(r.Context(), lang, a, r.PathValue("code"))
+	if err != nil {
+		p.s.fail(w, r, err)
+		return nil, v, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, portalMaxSupplement)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		p.renderDossier(w, r, a, panel, "", apperr.Field(input, translate(lang, "portal.file.err.toolarge")))
+		return nil, v, false
+	}
+	if v.Dossier.Status != want {
+		r.MultipartForm.RemoveAll()
+		p.renderDossier(w, r, a, "", "", apperr.New(apperr.Conflict, "%s", translate(lang, stateErr)))
+		return nil, v, false
+	}
+	return a, v, true
+}
+
+// addScans stores the uploaded scans on the dossier; a refused file is shown
+// under its input in the panel. ok is false once an answer has been written.
+func (p *portal) addScans(w http.ResponseWriter, r *http.Request, a *actor.Actor, code, kind, panel string,
+	scans []portalScan) bool {
+	for _, sc := range scans {
+		if _, err := p.s.Dossiers.AddFile(r.Context(), a, code, kind, sc.document, sc.name, bytes.NewReader(sc.data)); err != nil {
+			if apperr.CodeOf(err) == apperr.Internal {
+				p.s.fail(w, r, err)
+				return false
+			}
+			p.renderDossier(w, r, a, panel, "", apperr.Field(sc.input, sc.name+": "+apperr.MessageOf(err)))
+			return false
+		}
+	}
+	return true
+}
+
 // supplement completes the file: the papers the office asked for, uploaded as
 // supplements, and the "supplemented" action, in one step. A refused file
 // stops it: the dossier stays waiting for the supplement.
 func (p *portal) supplement(w http.ResponseWriter, r *http.Request) {
-	a := p.applicant(w, r)
-	if a == nil {
-		return
-	}
-	ctx := r.Context()
-	lang := langOf(r)
-	v, err := p.loadMine(ctx, lang, a, r.PathValue("code"))
-	if err != nil {
-		p.s.fail(w, r, err)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, portalMaxSupplement)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		p.renderDossier(w, r, a, "supplement", "", apperr.Field("sup_other", translate(lang, "portal.file.err.toolarge")))
+	a, v, ok := p.mineForUpload(w, r, "supplement", "sup_other", dossier.SupplementRequested, "portal.supplement.err.state")
+	if !ok {
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	if v.Dossier.Status != dossier.SupplementRequested {
-		p.renderDossier(w, r, a, "", "", apperr.New(apperr.Conflict, "%s", translate(lang, "portal.supplement.err.state")))
-		return
-	}
+	ctx := r.Context()
+	lang := langOf(r)
 	data := p.dossierData(ctx, lang, v)
 	inputs := [][2]string{}
 	if data.Request != nil {
@@ -483,16 +515,8 @@ func (p *portal) supplement(w http.ResponseWriter, r *http.Request) {
 		p.renderDossier(w, r, a, "supplement", "", errs.Err())
 		return
 	}
-	for _, sc := range scans {
-		if _, err := p.s.Dossiers.AddFile(ctx, a, v.Dossier.Code, dossier.KindSupplement, sc.document, sc.name, bytes.NewReader(sc.data)); err != nil {
-			msg := sc.name + ": " + apperr.MessageOf(err)
-			if apperr.CodeOf(err) == apperr.Internal {
-				p.s.fail(w, r, err)
-				return
-			}
-			p.renderDossier(w, r, a, "supplement", "", apperr.Field(sc.input, msg))
-			return
-		}
+	if !p.addScans(w, r, a, v.Dossier.Code, dossier.KindSupplement, "supplement", scans) {
+		return
 	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	if _, err := p.s.Dossiers.Act(ctx, a, v.Dossier.Code, dossier.ActSupplement, dossier.ActionInput{Note: note, Version: version}); err != nil {
@@ -505,27 +529,13 @@ func (p *portal) supplement(w http.ResponseWriter, r *http.Request) {
 // attach adds a paper to a dossier not yet received (one refused when it was
 // filed, or forgotten).
 func (p *portal) attach(w http.ResponseWriter, r *http.Request) {
-	a := p.applicant(w, r)
-	if a == nil {
-		return
-	}
-	ctx := r.Context()
-	lang := langOf(r)
-	v, err := p.loadMine(ctx, lang, a, r.PathValue("code"))
-	if err != nil {
-		p.s.fail(w, r, err)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, portalMaxSupplement)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		p.renderDossier(w, r, a, "attach", "", apperr.Field("file", translate(lang, "portal.file.err.toolarge")))
+	a, v, ok := p.mineForUpload(w, r, "attach", "file", dossier.New, "portal.attach.err.state")
+	if !ok {
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	if v.Dossier.Status != dossier.New {
-		p.renderDossier(w, r, a, "", "", apperr.New(apperr.Conflict, "%s", translate(lang, "portal.attach.err.state")))
-		return
-	}
+	ctx := r.Context()
+	lang := langOf(r)
 	document := r.PostForm.Get("document")
 	data := p.dossierData(ctx, lang, v)
 	if document != "" && !slices.Contains(data.Documents, document) {
@@ -540,16 +550,11 @@ func (p *portal) attach(w http.ResponseWriter, r *http.Request) {
 		p.renderDossier(w, r, a, "attach", "", errs.Err())
 		return
 	}
+	if !p.addScans(w, r, a, v.Dossier.Code, dossier.KindAttachment, "attach", scans) {
+		return
+	}
 	var names []string
 	for _, sc := range scans {
-		if _, err := p.s.Dossiers.AddFile(ctx, a, v.Dossier.Code, dossier.KindAttachment, sc.document, sc.name, bytes.NewReader(sc.data)); err != nil {
-			if apperr.CodeOf(err) == apperr.Internal {
-				p.s.fail(w, r, err)
-				return
-			}
-			p.renderDossier(w, r, a, "attach", "", apperr.Field("file", sc.name+": "+apperr.MessageOf(err)))
-			return
-		}
 		names = append(names, sc.name)
 	}
 	p.s.redirect(w, r, "/ho-so/"+url.PathEscape(v.Dossier.Code), fmt.Sprintf(translate(lang, "portal.attach.done"), strings.Join(names, ", ")))
