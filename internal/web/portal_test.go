@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,51 +33,11 @@ import (
 	"github.com/congso/congso/internal/org"
 )
 
-// portalClock is the settable time of the dossier system in these tests.
-type portalClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *portalClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// portalAgencies and portalProcedures adapt org and the catalogue to the
-// dossier system as internal/app does.
-type portalAgencies struct{ org *org.Service }
-
-func (a portalAgencies) AgencyInfo(ctx context.Context, id string) (dossier.Agency, error) {
-	ag, err := a.org.Agency(ctx, id)
-	if err != nil {
-		return dossier.Agency{}, err
-	}
-	return dossier.Agency{ID: ag.ID, Code: ag.Code, Name: ag.Name, Address: ag.Address, Phone: ag.Phone, Place: "Tỉnh Hà Tĩnh"}, nil
-}
-
-type portalProcedures struct{ cat *catalog.Service }
-
-func (c portalProcedures) Procedure(ctx context.Context, id string) (dossier.Procedure, error) {
-	p, err := c.cat.Get(ctx, actor.SystemActor("dossier"), id)
-	if err != nil {
-		return dossier.Procedure{}, err
-	}
-	out := dossier.Procedure{ID: p.ID, Code: p.Code, Name: p.Name, Field: p.Field, Limit: p.TimeLimit, CutOff: p.CutOffClock(),
-		AgencyIDs: p.AgencyIDs, OnlineLevel: string(p.OnlineLevel), Active: p.Active, Fees: p.TotalFees()}
-	for _, d := range p.Documents {
-		out.Documents = append(out.Documents, dossier.Document{Name: d.Name, Originals: d.Originals, Copies: d.Copies})
-	}
-	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, dossier.PlanStep{Name: s.Name, Role: s.Role, Budget: s.Budget})
-	}
-	form, env := p.Form, c.cat.CheckEnv()
-	out.CheckForm = func(values map[string][]string) (map[string]any, error) { return form.Check(values, env) }
-	return out, nil
-}
-
 // portalApp is the page stack with the catalogue, the dossier system and the
 // drafts: a province, two wards with their officials, and two citizens.
 type portalApp struct {
 	*adminApp
-	clock  *portalClock
+	clock  *deskClock
 	cat    *catalog.Service
 	dos    *dossier.Service
 	drafts *draft.Service
@@ -98,7 +57,7 @@ func newPortalApp(t *testing.T, maxFile int64) *portalApp {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.Open(t, db.SQLite)
-	clock := &portalClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, calendar.Location())} // a Monday
+	clock := &deskClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, calendar.Location())} // a Monday
 	lg := audit.New(d, time.Now)
 	o := org.New(d, lg, time.Now)
 	reg := units(t)
@@ -141,9 +100,9 @@ func newPortalApp(t *testing.T, maxFile int64) *portalApp {
 		t.Fatal(err)
 	}
 	cal := calendar.NewService(d, lg, clock.Now)
-	app.store = estore.New(estore.Deps{DB: d, Audit: lg, Agencies: portalAgencies{o}, Now: clock.Now}, estore.Config{})
-	app.dos = dossier.NewService(dossier.Deps{DB: d, Audit: lg, Catalog: portalProcedures{app.cat}, Calendars: cal,
-		Agencies: portalAgencies{o}, Roles: o, People: ids, Store: app.store, Now: clock.Now},
+	app.store = estore.New(estore.Deps{DB: d, Audit: lg, Agencies: deskAgencies{o}, Now: clock.Now}, estore.Config{})
+	app.dos = dossier.NewService(dossier.Deps{DB: d, Audit: lg, Catalog: deskProcedures{app.cat}, Calendars: cal,
+		Agencies: deskAgencies{o}, Roles: o, People: ids, Store: app.store, Now: clock.Now},
 		dossier.Config{BaseURL: "https://dichvucong.hatinh.example", MaxFileSize: maxFile})
 	app.dos.Listen(app.store)
 	app.drafts = draft.New(d, clock.Now, draft.Config{})
@@ -915,7 +874,7 @@ func TestPortalVerifiedLookup(t *testing.T) {
 }
 
 func TestPortalLimiter(t *testing.T) {
-	c := &portalClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	c := &deskClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
 	l := newPortalLimiter(c.Now, 3, time.Minute)
 	for i := 0; i < 3; i++ {
 		if !l.allow("a") {
