@@ -31,6 +31,19 @@ func NewPort(name, addr string, h http.Handler) *Port {
 // Addr is the address served, once known.
 func (p *Port) Addr() string { return p.addr }
 
+// Start serves, or only fixes the address when the simulator starts down,
+// and returns the base URL.
+func (p *Port) Start(down bool) (string, error) {
+	start := p.Up
+	if down {
+		start = p.Reserve
+	}
+	if err := start(); err != nil {
+		return "", err
+	}
+	return "http://" + p.addr, nil
+}
+
 // Reserve fixes the address without serving, for a simulator that starts
 // down and comes up later on that address.
 func (p *Port) Reserve() error {

@@ -198,14 +198,7 @@ func (h *Hub) Handler() http.Handler { return h.handler }
 func (h *Hub) Start() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.failure == Down {
-		if err := h.port.Reserve(); err != nil {
-			return "", err
-		}
-	} else if err := h.port.Up(); err != nil {
-		return "", err
-	}
-	return "http://" + h.port.Addr(), nil
+	return h.port.Start(h.failure == Down)
 }
 
 // URL is the endpoint for sync records.

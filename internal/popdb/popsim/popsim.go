@@ -166,14 +166,7 @@ func (s *Sim) Handler() http.Handler { return s.handler }
 func (s *Sim) Start() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failure == Down {
-		if err := s.port.Reserve(); err != nil {
-			return "", err
-		}
-	} else if err := s.port.Up(); err != nil {
-		return "", err
-	}
-	return "http://" + s.port.Addr(), nil
+	return s.port.Start(s.failure == Down)
 }
 
 // Close stops the fake database.
