@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -290,87 +289,23 @@ func (s *Server) deskCounterForm(w http.ResponseWriter, r *http.Request) {
 // deskMaxCounterUpload bounds the whole counter form with its scans.
 const deskMaxCounterUpload = 64 << 20
 
-// deskMaxScan bounds one scan before it reaches the dossier service (which
-// has its own, configured bound).
-const deskMaxScan = 10 << 20
-
-// deskScan is a file chosen in the counter form.
-type deskScan struct {
-	input    string
-	document string
-	name     string
-	data     []byte
-}
-
-// deskCheckScan mirrors the dossier service's check of a file's content (PDF,
-// JPEG or PNG), so that a wrong file stops the receipt before anything is
-// created.
-func deskCheckScan(lang string, data []byte) string {
-	switch {
-	case len(data) == 0:
-		return translate(lang, "counter.err.empty")
-	case len(data) > deskMaxScan:
-		return translate(lang, "counter.err.toobig")
-	}
-	ct := http.DetectContentType(data)
-	if i := strings.Index(ct, ";"); i >= 0 {
-		ct = ct[:i]
-	}
-	if ct == "image/jpeg" || ct == "image/png" || (ct == "application/pdf" && bytes.HasPrefix(data, []byte("%PDF-"))) {
-		return ""
-	}
-	return translate(lang, "counter.err.filetype")
-}
+// counterScanMessages are the counter form's messages for a refused file.
+var counterScanMessages = scanMessages{empty: "counter.err.empty", tooBig: "counter.err.toobig", fileType: "counter.err.filetype"}
 
 // deskReadScans reads the files of the form: one input per document of the
 // procedure, the e-form's file fields, and "other papers".
-func deskReadScans(lang string, form *multipart.Form, p catalog.Procedure, errs apperr.Fields) []deskScan {
-	var out []deskScan
-	read := func(input, document string) {
-		for _, fh := range form.File[input] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue
-			}
-			f, err := fh.Open()
-			if err != nil {
-				errs.Add(input, translate(lang, "counter.err.filetype"))
-				continue
-			}
-			data, err := io.ReadAll(io.LimitReader(f, deskMaxScan+1))
-			f.Close()
-			if err != nil {
-				errs.Add(input, translate(lang, "counter.err.filetype"))
-				continue
-			}
-			if msg := deskCheckScan(lang, data); msg != "" {
-				errs.Add(input, fh.Filename+": "+msg)
-				continue
-			}
-			out = append(out, deskScan{input: input, document: document, name: fh.Filename, data: data})
-		}
-	}
+func deskReadScans(lang string, form *multipart.Form, p catalog.Procedure, errs apperr.Fields) []scan {
+	var inputs [][2]string
 	for i, doc := range p.Documents {
-		read("doc_"+strconv.Itoa(i), doc.Name)
+		inputs = append(inputs, [2]string{"doc_" + strconv.Itoa(i), doc.Name})
 	}
 	for _, x := range p.Form.Fields {
 		if x.Type == catalog.TypeFile {
-			read(x.Name, x.Label)
+			inputs = append(inputs, [2]string{x.Name, x.Label})
 		}
 	}
-	read("doc_other", "")
-	return out
-}
-
-// deskChosenFiles reports whether any file was chosen in the form.
-func deskChosenFiles(form *multipart.Form) bool {
-	for _, fhs := range form.File {
-		for _, fh := range fhs {
-			if fh.Filename != "" || fh.Size > 0 {
-				return true
-			}
-		}
-	}
-	return false
+	inputs = append(inputs, [2]string{"doc_other", ""})
+	return readScans(lang, form, inputs, errs, counterScanMessages)
 }
 
 // deskCounterKnown are the fields of the counter form that show their own
@@ -443,7 +378,7 @@ func (s *Server) deskCounterReceive(w http.ResponseWriter, r *http.Request) {
 		err = errs.Err()
 	}
 	if err != nil {
-		s.deskCounterError(w, r, p, ok, values, errs, err, deskChosenFiles(r.MultipartForm))
+		s.deskCounterError(w, r, p, ok, values, errs, err, chosenFiles(r.MultipartForm))
 		return
 	}
 	var problems []string

@@ -472,7 +472,7 @@ func (p *portal) mineForUpload(w http.ResponseWriter, r *http.Request, panel, in
 // addScans stores the uploaded scans on the dossier; a refused file is shown
 // under its input in the panel. ok is false once an answer has been written.
 func (p *portal) addScans(w http.ResponseWriter, r *http.Request, a *actor.Actor, code, kind, panel string,
-	scans []portalScan) bool {
+	scans []scan) bool {
 	for _, sc := range scans {
 		if _, err := p.s.Dossiers.AddFile(r.Context(), a, code, kind, sc.document, sc.name, bytes.NewReader(sc.data)); err != nil {
 			if apperr.CodeOf(err) == apperr.Internal {
@@ -506,7 +506,7 @@ func (p *portal) supplement(w http.ResponseWriter, r *http.Request) {
 	}
 	inputs = append(inputs, [2]string{"sup_other", ""})
 	errs := apperr.Fields{}
-	scans := readScans(lang, r.MultipartForm, inputs, errs)
+	scans := readScans(lang, r.MultipartForm, inputs, errs, portalScanMessages)
 	note := portalClip(r.PostForm.Get("note"), 2000)
 	if len(errs) == 0 && len(scans) == 0 && note == "" {
 		errs.Add("sup_other", translate(lang, "portal.supplement.err.empty"))
@@ -542,7 +542,7 @@ func (p *portal) attach(w http.ResponseWriter, r *http.Request) {
 		document = ""
 	}
 	errs := apperr.Fields{}
-	scans := readScans(lang, r.MultipartForm, [][2]string{{"file", document}}, errs)
+	scans := readScans(lang, r.MultipartForm, [][2]string{{"file", document}}, errs, portalScanMessages)
 	if len(errs) == 0 && len(scans) == 0 {
 		errs.Add("file", translate(lang, "portal.attach.err.nofile"))
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -80,10 +78,6 @@ func (d portalFileData) Organisation() bool { return d.User.Kind == actor.Organi
 
 // portalMaxUpload bounds the whole filing form with its files.
 const portalMaxUpload = 64 << 20
-
-// portalMaxFile bounds one file before it reaches the dossier service, which
-// has its own bound.
-const portalMaxFile = 10 << 20
 
 // fileable reads a procedure that can be filed online now.
 func (p *portal) fileable(ctx context.Context, lang string, a *actor.Actor, id string) (catalog.Procedure, error) {
@@ -248,79 +242,8 @@ func (p *portal) fileForm(w http.ResponseWriter, r *http.Request) {
 	p.renderFile(w, r, http.StatusOK, d, values, nil, "")
 }
 
-// portalScan is a file chosen in the form.
-type portalScan struct {
-	input    string
-	document string
-	name     string
-	data     []byte
-}
-
-// portalCheckScan mirrors the dossier service's check of a file (PDF, JPEG or
-// PNG by content, size), so that a wrong file stops the filing before
-// anything is created.
-func portalCheckScan(lang string, data []byte) string {
-	switch {
-	case len(data) == 0:
-		return translate(lang, "portal.file.err.empty")
-	case len(data) > portalMaxFile:
-		return translate(lang, "portal.file.err.toobig")
-	}
-	ct := http.DetectContentType(data)
-	if i := strings.Index(ct, ";"); i >= 0 {
-		ct = ct[:i]
-	}
-	if ct == "image/jpeg" || ct == "image/png" || (ct == "application/pdf" && bytes.HasPrefix(data, []byte("%PDF-"))) {
-		return ""
-	}
-	return translate(lang, "portal.file.err.filetype")
-}
-
-// readScans reads the files of a multipart form from the inputs, each with
-// the name of the paper it is.
-func readScans(lang string, form *multipart.Form, inputs [][2]string, errs apperr.Fields) []portalScan {
-	var out []portalScan
-	for _, in := range inputs {
-		input, document := in[0], in[1]
-		for _, fh := range form.File[input] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue
-			}
-			f, err := fh.Open()
-			if err != nil {
-				errs.Add(input, fh.Filename+": "+translate(lang, "portal.file.err.filetype"))
-				continue
-			}
-			data, err := io.ReadAll(io.LimitReader(f, portalMaxFile+1))
-			f.Close()
-			if err != nil {
-				errs.Add(input, fh.Filename+": "+translate(lang, "portal.file.err.filetype"))
-				continue
-			}
-			if msg := portalCheckScan(lang, data); msg != "" {
-				errs.Add(input, fh.Filename+": "+msg)
-				continue
-			}
-			out = append(out, portalScan{input: input, document: document, name: fh.Filename, data: data})
-		}
-	}
-	return out
-}
-
-// chosenFiles reports whether any file was chosen in the form.
-func chosenFiles(form *multipart.Form) bool {
-	if form == nil {
-		return false
-	}
-	for _, fhs := range form.File {
-		for _, fh := range fhs {
-			if fh.Filename != "" || fh.Size > 0 {
-				return true
-			}
-		}
-	}
-	return false
-}
+// portalScanMessages are the portal's messages for a refused file.
+var portalScanMessages = scanMessages{empty: "portal.file.err.empty", tooBig: "portal.file.err.toobig", fileType: "portal.file.err.filetype"}
 
 // fileKnown are the fields of the filing form that show their messages
 // beside them; others go to the top of the page.
@@ -397,7 +320,7 @@ func (p *portal) file(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	inputs = append(inputs, [2]string{"doc_other", ""})
-	scans := readScans(lang, r.MultipartForm, inputs, errs)
+	scans := readScans(lang, r.MultipartForm, inputs, errs, portalScanMessages)
 	var refs []dossier.StoreRef
 	for i, doc := range proc.Documents {
 		input := "store_" + strconv.Itoa(i)
